@@ -1,0 +1,65 @@
+//===- bst/Support/Error.h - The exceptions of bst's C++ API ----*- C++ -*-===//
+//
+// Every mistake a user can make surfaces as a bst::Error (or a subclass) whose message says what
+// went wrong, where (the state's name, the op) and how to fix it. An operation that throws leaves
+// every state as it was.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BST_SUPPORT_ERROR_H
+#define BST_SUPPORT_ERROR_H
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace bst {
+
+/// What kind of failure an Error reports; stable across releases (the C API returns it).
+enum class ErrorCode {
+  InvalidArgument = 1, ///< A value, shape or dtype that the operation does not accept.
+  Signature = 2,       ///< A write whose tree, shape or dtype differs from the frozen one.
+  TraceContext = 3,    ///< A write from a trace frame the state does not belong to.
+  HookCancelled = 4,   ///< A write_before hook cancelled the write.
+  OutOfMemory = 5,     ///< A buffer could not be allocated.
+  Internal = 6,        ///< A bug in bst; please report it.
+};
+
+/// Returns a stable lower-case name for `code`, e.g. "signature".
+const char *errorCodeName(ErrorCode code);
+
+/// Base of every exception bst throws. Thread-safe to copy and read.
+class Error : public std::runtime_error {
+public:
+  Error(ErrorCode code, const std::string &message)
+      : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+
+private:
+  ErrorCode code_;
+};
+
+/// A state write whose value does not match the state's frozen signature.
+class SignatureError : public Error {
+public:
+  explicit SignatureError(const std::string &message)
+      : Error(ErrorCode::Signature, message) {}
+};
+
+/// A state written from a trace frame it does not belong to (a state leaked out of, or carried
+/// into, another trace).
+class TraceContextError : public Error {
+public:
+  explicit TraceContextError(const std::string &message)
+      : Error(ErrorCode::TraceContext, message) {}
+};
+
+/// Thrown when a write_before hook cancels a write; the state keeps its value.
+class HookCancelled : public Error {
+public:
+  explicit HookCancelled(const std::string &message)
+      : Error(ErrorCode::HookCancelled, message) {}
+};
+
+} // namespace bst
+
+#endif // BST_SUPPORT_ERROR_H

@@ -1,0 +1,16 @@
+//===- bst/bst.h - Everything a model author includes -----------*- C++ -*-===//
+#ifndef BST_BST_H
+#define BST_BST_H
+
+#include "bst/State/Hooks.h"
+#include "bst/State/State.h"
+#include "bst/State/TraceContext.h"
+#include "bst/Support/AbstractArray.h"
+#include "bst/Support/Array.h"
+#include "bst/Support/DType.h"
+#include "bst/Support/Error.h"
+#include "bst/Support/Shape.h"
+#include "bst/Support/Tensor.h"
+#include "bst/Support/Tree.h"
+
+#endif // BST_BST_H
