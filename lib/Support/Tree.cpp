@@ -76,7 +76,6 @@ const Tree &Tree::operator[](std::string_view key) const {
                            " (signature ", signature().toString(), ")"));
 }
 
-std::vector<std::string> Tree::keys() const { return keys_; }
 
 std::vector<Tensor> Tree::leaves() const {
   std::vector<Tensor> out;
@@ -118,7 +117,7 @@ static void forEachLeafImpl(const Tree &tree, const std::string &path,
     fn(path, tree.leaf());
     return;
   }
-  std::vector<std::string> keys = tree.keys();
+  const std::vector<std::string> &keys = tree.keys();
   for (size_t i = 0; i < tree.size(); ++i)
     forEachLeafImpl(tree[i], childPath(path, tree.kind(), keys, i), fn);
 }
@@ -274,7 +273,7 @@ struct Matcher {
       return false;
     }
     if (n.kind == Tree::Kind::Dict) {
-      std::vector<std::string> keys = t.keys();
+      const std::vector<std::string> &keys = t.keys();
       if (keys != n.keys) {
         if (why)
           *why = absl::StrCat(where(path), "expected keys {", absl::StrJoin(n.keys, ", "),

@@ -56,7 +56,7 @@ public:
   const Tree &operator[](std::string_view key) const;
   const Tree &operator[](const char *key) const { return (*this)[std::string_view(key)]; }
   /// The keys of a dict in order (empty for a leaf or list).
-  std::vector<std::string> keys() const;
+  const std::vector<std::string> &keys() const { return keys_; }
 
   /// All leaves, depth first, in list / sorted-key order.
   std::vector<Tensor> leaves() const;

@@ -1,0 +1,20 @@
+# -*- Python -*-
+# lit configuration for bst's FileCheck tests. CMake writes lit.site.cfg.py into build/test,
+# which sets the paths used here and loads this file.
+import os
+
+import lit.formats
+
+config.name = "bst"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.bst_obj_root, "test")
+
+# bst's tools first, then FileCheck, not, count and split-file from LLVM 19.
+config.environment["PATH"] = os.pathsep.join(
+    [config.bst_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+config.substitutions.append(("%bst_bin", config.bst_tools_dir))
+config.substitutions.append(("%bst_src", config.bst_src_root))
