@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cxxabi.h>
+#include <mutex>
 
 namespace bst {
 
@@ -20,6 +21,7 @@ struct StateImpl {
   Signature signature;
   FrameId frame;
   std::shared_ptr<HookRegistry> hooks; // Created by the first addHook.
+  std::mutex mutex;                    // Serialises compiled calls that write this state.
 };
 
 std::string kindNameFromTypeId(const char *mangled) {
@@ -131,31 +133,54 @@ const StateKind &State::staticKind() {
 }
 
 Tree State::value() const {
-  if (hookDepth == 0 && hasHooks(*impl_, HookPoint::read)) [[unlikely]] {
-    Tree v = impl_->value;
-    fire(*this, *impl_, HookPoint::read, v, nullptr);
+  const StateImpl &s = *impl_;
+  if (s.frame != currentTraceFrame()) [[unlikely]] {
+    if (FrameObserver *observer = currentFrameObserver()) {
+      Tree v = observer->readState(*this, s.value);
+      if (hookDepth == 0 && hasHooks(s, HookPoint::read))
+        fire(*this, s, HookPoint::read, v, nullptr);
+      return v;
+    }
+  }
+  if (hookDepth == 0 && hasHooks(s, HookPoint::read)) [[unlikely]] {
+    Tree v = s.value;
+    fire(*this, s, HookPoint::read, v, nullptr);
     return v;
   }
-  return impl_->value;
+  return s.value;
+}
+
+/// The observer that a write of `s` from the current frame goes to, if any.
+static FrameObserver *observerFor(const StateImpl &s) {
+  return s.frame == currentTraceFrame() ? nullptr : currentFrameObserver();
 }
 
 void State::setValue(Tree value) {
   StateImpl &s = *impl_;
   checkFrame(s, "write");
-  if (!hasHooks(s, HookPoint::writeBefore) && !hasHooks(s, HookPoint::writeAfter)) [[likely]] {
+  FrameObserver *observer = observerFor(s);
+  bool before = hasHooks(s, HookPoint::writeBefore);
+  bool after = hasHooks(s, HookPoint::writeAfter);
+  if (!before && !after && !observer) [[likely]] {
     if (!s.signature.matches(value)) [[unlikely]]
       throwSignatureError(s, value, "write", false);
     s.value = std::move(value);
     return;
   }
   Tree running = std::move(value);
-  bool replaced = hasHooks(s, HookPoint::writeBefore) &&
-                  fire(*this, s, HookPoint::writeBefore, running, &s.value);
+  bool replaced = before && fire(*this, s, HookPoint::writeBefore, running, &s.value);
   if (!s.signature.matches(running))
     throwSignatureError(s, running, "write", replaced);
+  if (observer) {
+    // Traced: the tracer records the write; the stored value stays as it is.
+    observer->writeState(*this, running);
+    if (after)
+      fire(*this, s, HookPoint::writeAfter, running, &s.value);
+    return;
+  }
   Tree old = std::move(s.value);
   s.value = std::move(running);
-  if (!hasHooks(s, HookPoint::writeAfter))
+  if (!after)
     return;
   try {
     fire(*this, s, HookPoint::writeAfter, s.value, &old);
@@ -170,6 +195,12 @@ void State::restore(Tree value) {
   checkFrame(s, "restore");
   if (!s.signature.matches(value))
     throwSignatureError(s, value, "restore", false);
+  if (FrameObserver *observer = observerFor(s)) {
+    observer->writeState(*this, value);
+    if (hasHooks(s, HookPoint::restore))
+      fire(*this, s, HookPoint::restore, value, &s.value);
+    return;
+  }
   Tree old = std::move(s.value);
   s.value = std::move(value);
   if (!hasHooks(s, HookPoint::restore))
@@ -210,6 +241,12 @@ HookHandle State::addHook(HookPoint point, HookFn fn, int priority) {
     impl_->hooks = std::make_shared<detail::HookRegistry>();
   return impl_->hooks->add(impl_->hooks, point, std::move(fn), priority);
 }
+
+Tree &detail::StateAccess::stored(const State &state) { return state.impl_->value; }
+
+std::mutex &detail::StateAccess::mutex(const State &state) { return state.impl_->mutex; }
+
+const void *detail::StateAccess::identity(const State &state) { return state.impl_.get(); }
 
 void State::checkKind(const StateKind &wanted) const {
   if (!kind().isA(wanted))

@@ -11,42 +11,60 @@ namespace bst {
 namespace {
 std::atomic<FrameId> nextFrameId{1};
 
-/// This thread's frames above frame 0 (which is implicit at the bottom).
-absl::InlinedVector<FrameId, 8> &frameStack() {
-  thread_local absl::InlinedVector<FrameId, 8> stack;
+struct FrameEntry {
+  FrameId id;
+  FrameObserver *observer;
+};
+
+/// This thread's frames above frame 0 (which is implicit at the bottom), innermost last.
+absl::InlinedVector<FrameEntry, 8> &frameStack() {
+  thread_local absl::InlinedVector<FrameEntry, 8> stack;
   return stack;
+}
+
+auto findFrame(absl::InlinedVector<FrameEntry, 8> &stack, FrameId frame) {
+  // Innermost first: the frame asked about is almost always the current one.
+  return std::find_if(stack.rbegin(), stack.rend(),
+                      [&](const FrameEntry &e) { return e.id == frame; });
 }
 } // namespace
 
+FrameObserver::~FrameObserver() = default;
+
 FrameId currentTraceFrame() {
   const auto &stack = frameStack();
-  return stack.empty() ? kEagerFrame : stack.back();
+  return stack.empty() ? kEagerFrame : stack.back().id;
+}
+
+FrameObserver *currentFrameObserver() {
+  const auto &stack = frameStack();
+  return stack.empty() ? nullptr : stack.back().observer;
 }
 
 bool isTraceFrameActive(FrameId frame) {
   if (frame == kEagerFrame)
     return true;
-  const auto &stack = frameStack();
-  // Innermost first: the frame being written is almost always the current one.
-  return std::find(stack.rbegin(), stack.rend(), frame) != stack.rend();
+  auto &stack = frameStack();
+  return findFrame(stack, frame) != stack.rend();
 }
 
 std::vector<FrameId> activeTraceFrames() {
   std::vector<FrameId> out{kEagerFrame};
-  const auto &stack = frameStack();
-  out.insert(out.end(), stack.begin(), stack.end());
+  for (const FrameEntry &e : frameStack())
+    out.push_back(e.id);
   return out;
 }
 
-TraceFrame::TraceFrame() : id_(nextFrameId.fetch_add(1, std::memory_order_relaxed)) {
-  frameStack().push_back(id_);
+TraceFrame::TraceFrame(FrameObserver *observer)
+    : id_(nextFrameId.fetch_add(1, std::memory_order_relaxed)), observer_(observer) {
+  frameStack().push_back({id_, observer_});
 }
 
 TraceFrame::~TraceFrame() {
   // Frames are normally popped innermost first; remove this one wherever it is so that an
   // unusual destruction order cannot leave a dead frame active.
   auto &stack = frameStack();
-  auto it = std::find(stack.rbegin(), stack.rend(), id_);
+  auto it = findFrame(stack, id_);
   if (it != stack.rend())
     stack.erase(std::next(it).base());
 }

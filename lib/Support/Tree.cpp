@@ -77,6 +77,30 @@ const Tree &Tree::operator[](std::string_view key) const {
 }
 
 
+/// The i-th leaf below `t` in flatten order, counting down `i`; null if there are fewer.
+static Tensor *findLeaf(Tree &t, size_t &i, Tensor &(*leafOf)(Tree &)) {
+  if (t.isLeaf())
+    return i-- == 0 ? &leafOf(t) : nullptr;
+  for (size_t c = 0; c < t.size(); ++c)
+    if (Tensor *found = findLeaf(const_cast<Tree &>(t[c]), i, leafOf))
+      return found;
+  return nullptr;
+}
+
+Tensor &Tree::mutableLeafAt(size_t i) {
+  if (kind_ == Kind::Leaf && i == 0)
+    return leaf_;
+  size_t remaining = i;
+  Tensor *found = findLeaf(*this, remaining, [](Tree &t) -> Tensor & { return t.leaf_; });
+  if (!found)
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("leaf index ", i, " is out of range for a tree of ", numLeaves(),
+                             " leaves"));
+  return *found;
+}
+
+const Tensor &Tree::leafAt(size_t i) const { return const_cast<Tree *>(this)->mutableLeafAt(i); }
+
 std::vector<Tensor> Tree::leaves() const {
   std::vector<Tensor> out;
   forEachLeaf([&](const std::string &, const Tensor &t) { out.push_back(t); });
@@ -152,7 +176,9 @@ bool Tree::equals(const Tree &other) const {
   if (kind_ != other.kind_ || keys_ != other.keys_ || children_.size() != other.children_.size())
     return false;
   if (kind_ == Kind::Leaf)
-    return leaf_.array().equals(other.leaf_.array());
+    return leaf_.isTraced() || other.leaf_.isTraced()
+               ? leaf_.traced() == other.leaf_.traced()
+               : leaf_.array().equals(other.leaf_.array());
   for (size_t i = 0; i < children_.size(); ++i)
     if (!children_[i].equals(other.children_[i]))
       return false;

@@ -14,6 +14,7 @@
 #include "bst/Support/Tree.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -55,6 +56,17 @@ struct AdoptState {
 };
 /// The printable name of C++ type `name` (demangled; "bst::" dropped).
 std::string kindNameFromTypeId(const char *mangled);
+
+/// Access for the Runtime and Jit layers, which bind state buffers to compiled slots. Not for
+/// model code: it bypasses hooks, trace frames and signature checks.
+struct StateAccess {
+  /// The stored value. The caller keeps its signature unchanged.
+  static Tree &stored(const State &state);
+  /// Held while a compiled call reads or writes the state's buffers.
+  static std::mutex &mutex(const State &state);
+  /// A key unique to the state while it lives.
+  static const void *identity(const State &state);
+};
 } // namespace detail
 
 /// Options given when a state is created.
@@ -135,6 +147,7 @@ protected:
   State(const StateKind &kind, Tree value, StateOptions options);
 
 private:
+  friend struct detail::StateAccess;
   void checkKind(const StateKind &wanted) const;
   std::shared_ptr<detail::StateImpl> impl_;
 };

@@ -58,6 +58,11 @@ public:
   /// The keys of a dict in order (empty for a leaf or list).
   const std::vector<std::string> &keys() const { return keys_; }
 
+  /// The i-th leaf in flatten order, and a writable reference to it (for binding buffers; the
+  /// caller keeps the leaf's shape and dtype). Throw bst::Error if i >= numLeaves().
+  const Tensor &leafAt(size_t i) const;
+  Tensor &mutableLeafAt(size_t i);
+
   /// All leaves, depth first, in list / sorted-key order.
   std::vector<Tensor> leaves() const;
   size_t numLeaves() const;
