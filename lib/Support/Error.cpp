@@ -18,6 +18,8 @@ const char *errorCodeName(ErrorCode code) {
     return "out-of-memory";
   case ErrorCode::Internal:
     return "internal";
+  case ErrorCode::Compile:
+    return "compile";
   }
   return "unknown";
 }

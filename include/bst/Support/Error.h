@@ -22,6 +22,7 @@ enum class ErrorCode {
   HookCancelled = 4,   ///< A write_before hook cancelled the write.
   OutOfMemory = 5,     ///< A buffer could not be allocated.
   Internal = 6,        ///< A bug in bst; please report it.
+  Compile = 7,         ///< The compiler rejected a program or module (with its diagnostics).
 };
 
 /// Returns a stable lower-case name for `code`, e.g. "signature".

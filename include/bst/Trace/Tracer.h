@@ -1,0 +1,35 @@
+//===- bst/Trace/Tracer.h - Turning a C++ function into a Program ---*- C++ -*-===//
+#ifndef BST_TRACE_TRACER_H
+#define BST_TRACE_TRACER_H
+
+#include "bst/State/State.h"
+#include "bst/Trace/Program.h"
+
+#include <functional>
+#include <vector>
+
+namespace bst {
+
+/// What tracing a function produced: the program and the buffers its slots bind to.
+struct TracedFunction {
+  Program program;
+  /// The states the function touched; State slots index into this.
+  std::vector<State> states;
+  /// Concrete arrays the function closed over; Capture slots index into this.
+  std::vector<Array> captures;
+  /// The structure of the function's return value (a Tree; an empty list for none).
+  TreeDef resultDef;
+};
+
+/// A function as bst::jit sees it: trees of tensors in, a tree of tensors out.
+using TreeFunction = std::function<Tree(const std::vector<Tree> &)>;
+
+/// Traces `fn` on arguments of signatures `args`: pushes a trace frame whose observer records
+/// every op, state read and state write, calls `fn` once with traced arguments, and returns the
+/// simplified (dead-code and common-subexpression eliminated), verified program. No state is
+/// changed. Errors `fn` throws propagate unchanged.
+TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args);
+
+} // namespace bst
+
+#endif // BST_TRACE_TRACER_H

@@ -1,0 +1,957 @@
+//===- Lowering.cpp - Program to tensor-level MLIR ------------------------===//
+//
+// Each slot becomes a tensor argument of one func.func; each primitive becomes linalg/tensor/arith
+// ops on tensors in destination-passing style (elementwise primitives are one linalg.generic each,
+// which the pipeline fuses); each written slot receives its value through
+// bufferization.materialize_in_destination, which one-shot bufferization turns into an in-place
+// update of the slot's buffer.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <limits>
+#include <map>
+
+namespace bst::compiler::detail {
+
+using namespace mlir;
+
+namespace {
+
+bool isFloat(DType d) { return d == DType::f32 || d == DType::f64; }
+
+class Lowering {
+public:
+  Lowering(MLIRContext &ctx, const Program &program)
+      : ctx_(ctx), b_(&ctx), loc_(UnknownLoc::get(&ctx)), program_(program) {}
+
+  OwningOpRef<ModuleOp> run(StringRef name);
+
+private:
+  Type elementType(DType d) {
+    switch (d) {
+    case DType::f32:
+      return b_.getF32Type();
+    case DType::f64:
+      return b_.getF64Type();
+    case DType::i32:
+      return b_.getI32Type();
+    case DType::i64:
+      return b_.getI64Type();
+    case DType::boolean:
+      return b_.getI1Type();
+    }
+    llvm_unreachable("unknown dtype");
+  }
+  RankedTensorType tensorType(const AbstractArray &a) {
+    return RankedTensorType::get(llvm::ArrayRef<int64_t>(a.shape.begin(), a.shape.end()),
+                                 elementType(a.dtype));
+  }
+  const AbstractArray &typeOf(ValueId v) { return program_.type(v); }
+  Value empty(const AbstractArray &a) {
+    return b_.create<tensor::EmptyOp>(loc_, llvm::ArrayRef<int64_t>(a.shape.begin(), a.shape.end()),
+                                      elementType(a.dtype));
+  }
+  Value scalarConstant(Type t, double v) {
+    if (auto ft = dyn_cast<FloatType>(t))
+      return b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(ft, v));
+    return b_.create<arith::ConstantOp>(loc_, b_.getIntegerAttr(t, static_cast<int64_t>(v)));
+  }
+
+  using BodyFn = std::function<Value(OpBuilder &, Location, ValueRange)>;
+  /// A linalg.generic computing `result` from `ins` read through `inMaps`, all loops parallel.
+  Value generic(ValueRange ins, ArrayRef<AffineMap> inMaps, const AbstractArray &result,
+                const BodyFn &body);
+  Value elementwise(const Instruction &inst, ValueRange ins);
+  Value scalarOp(OpBuilder &b, Location loc, const Instruction &inst, ValueRange args);
+  Value cast(OpBuilder &b, Location loc, Value x, DType from, DType to);
+  Value broadcastInDim(const Instruction &inst, Value x);
+  Value transpose(const Instruction &inst, Value x);
+  Value reshape(const Instruction &inst, Value x);
+  Value reduce(const Instruction &inst, Value x);
+  Value argMax(const Instruction &inst, Value x);
+  Value matmul(const Instruction &inst, Value x, Value y);
+  Value constant(const Instruction &inst);
+  Value iota(const Instruction &inst);
+  Value concatenate(const Instruction &inst, ValueRange ins);
+  Value slice(const Instruction &inst, Value x);
+  SmallVector<OpFoldResult> clampedStarts(ValueRange indices, const Shape &extents,
+                                          ArrayRef<int64_t> sizes);
+  Value dynamicSlice(const Instruction &inst, ValueRange ins);
+  Value dynamicUpdateSlice(const Instruction &inst, ValueRange ins);
+  Value gather(const Instruction &inst, Value x, Value indices);
+  Value scatterAdd(const Instruction &inst, Value x, Value indices, Value updates);
+  Value clampIndex(OpBuilder &b, Location loc, Value idx, int64_t extent);
+  Value emit(const Instruction &inst);
+
+  // Fusion: elementwise primitives (and broadcasts into them) of one shape become one
+  // multi-output linalg.generic.
+  struct Group {
+    Shape shape;
+    std::vector<const Instruction *> members;
+  };
+  struct Unit {
+    const Instruction *single = nullptr; // or
+    int group = -1;
+  };
+  void plan();
+  void chooseDestinations();
+  void emitGroup(const Group &group, int groupIndex);
+  AffineMap broadcastMap(const Instruction &inst);
+
+  MLIRContext &ctx_;
+  OpBuilder b_;
+  Location loc_;
+  const Program &program_;
+  std::vector<Value> values_;
+  std::vector<Value> slotArgs_;
+  std::vector<Group> groups_;
+  std::vector<Unit> units_;
+  std::vector<int> groupOf_;        // value -> group that computes it, or -1
+  std::vector<int> unitOf_;         // value -> unit index that computes it
+  std::vector<std::vector<int>> usersOf_; // value -> unit indices that read it
+  std::vector<std::vector<size_t>> slotsStoring_; // value -> slots it is stored into
+  std::vector<int> destinationSlot_; // value -> slot its group writes it into directly, or -1
+};
+
+bool isElementwise(OpKind kind) {
+  return kind <= OpKind::Cast && kind != OpKind::Constant;
+}
+
+bool isScalarConstant(const Program &p, ValueId v, const std::vector<const Instruction *> &def) {
+  return def[v] && def[v]->kind == OpKind::Constant && p.type(v).shape.rank() == 0;
+}
+
+Value Lowering::generic(ValueRange ins, ArrayRef<AffineMap> inMaps, const AbstractArray &result,
+                        const BodyFn &body) {
+  unsigned rank = result.shape.rank();
+  SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
+  maps.push_back(b_.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto op = b_.create<linalg::GenericOp>(
+      loc_, TypeRange{tensorType(result)}, ins, ValueRange{empty(result)}, maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        b.create<linalg::YieldOp>(loc, body(b, loc, args.drop_back()));
+      });
+  return op.getResult(0);
+}
+
+Value Lowering::cast(OpBuilder &b, Location loc, Value x, DType from, DType to) {
+  Type target = elementType(to);
+  if (from == to)
+    return x;
+  if (to == DType::boolean) {
+    if (isFloat(from)) {
+      Value zero = b.create<arith::ConstantOp>(loc, b.getFloatAttr(x.getType(), 0.0));
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+    }
+    Value zero = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(x.getType(), 0));
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  if (isFloat(from) && isFloat(to))
+    return to == DType::f64 ? b.create<arith::ExtFOp>(loc, target, x).getResult()
+                            : b.create<arith::TruncFOp>(loc, target, x).getResult();
+  if (isFloat(to))
+    return from == DType::boolean ? b.create<arith::UIToFPOp>(loc, target, x).getResult()
+                                  : b.create<arith::SIToFPOp>(loc, target, x).getResult();
+  if (isFloat(from))
+    return b.create<arith::FPToSIOp>(loc, target, x);
+  // Integer to integer.
+  unsigned fromBits = x.getType().getIntOrFloatBitWidth(), toBits = target.getIntOrFloatBitWidth();
+  if (fromBits > toBits)
+    return b.create<arith::TruncIOp>(loc, target, x);
+  return from == DType::boolean ? b.create<arith::ExtUIOp>(loc, target, x).getResult()
+                                : b.create<arith::ExtSIOp>(loc, target, x).getResult();
+}
+
+Value Lowering::scalarOp(OpBuilder &b, Location loc, const Instruction &inst, ValueRange a) {
+  DType d = typeOf(inst.operands[0]).dtype;
+  bool fp = isFloat(d), boolean = d == DType::boolean;
+  Type t = a[0].getType();
+  auto cst = [&](double v) -> Value {
+    if (fp)
+      return b.create<arith::ConstantOp>(loc, b.getFloatAttr(t, v));
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, static_cast<int64_t>(v)));
+  };
+  auto cmp = [&](arith::CmpFPredicate f, arith::CmpIPredicate s, arith::CmpIPredicate u) -> Value {
+    if (fp)
+      return b.create<arith::CmpFOp>(loc, f, a[0], a[1]);
+    return b.create<arith::CmpIOp>(loc, boolean ? u : s, a[0], a[1]);
+  };
+  switch (inst.kind) {
+  case OpKind::Neg:
+    return fp ? b.create<arith::NegFOp>(loc, a[0]).getResult()
+              : b.create<arith::SubIOp>(loc, cst(0), a[0]).getResult();
+  case OpKind::Abs:
+    return fp ? b.create<math::AbsFOp>(loc, a[0]).getResult()
+              : b.create<math::AbsIOp>(loc, a[0]).getResult();
+  case OpKind::Sign: {
+    Value zero = cst(0), one = cst(1), minusOne = cst(-1);
+    Value pos = fp ? b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], zero).getResult()
+                   : b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0], zero).getResult();
+    Value neg = fp ? b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], zero).getResult()
+                   : b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0], zero).getResult();
+    // Zero and NaN map to themselves.
+    Value r = b.create<arith::SelectOp>(loc, neg, minusOne, fp ? a[0] : zero);
+    return b.create<arith::SelectOp>(loc, pos, one, r);
+  }
+  case OpKind::Exp:
+    return b.create<math::ExpOp>(loc, a[0]);
+  case OpKind::Log:
+    return b.create<math::LogOp>(loc, a[0]);
+  case OpKind::Log1p:
+    return b.create<math::Log1pOp>(loc, a[0]);
+  case OpKind::Expm1:
+    return b.create<math::ExpM1Op>(loc, a[0]);
+  case OpKind::Sqrt:
+    return b.create<math::SqrtOp>(loc, a[0]);
+  case OpKind::Rsqrt:
+    return b.create<math::RsqrtOp>(loc, a[0]);
+  case OpKind::Tanh:
+    return b.create<math::TanhOp>(loc, a[0]);
+  case OpKind::Sigmoid: {
+    Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, a[0]));
+    return b.create<arith::DivFOp>(loc, cst(1), b.create<arith::AddFOp>(loc, cst(1), e));
+  }
+  case OpKind::Sin:
+    return b.create<math::SinOp>(loc, a[0]);
+  case OpKind::Cos:
+    return b.create<math::CosOp>(loc, a[0]);
+  case OpKind::Floor:
+    return b.create<math::FloorOp>(loc, a[0]);
+  case OpKind::Ceil:
+    return b.create<math::CeilOp>(loc, a[0]);
+  case OpKind::Round:
+    return b.create<math::RoundEvenOp>(loc, a[0]);
+  case OpKind::Not:
+    return b.create<arith::XOrIOp>(loc, a[0], cst(1));
+  case OpKind::Add:
+    if (boolean)
+      return b.create<arith::OrIOp>(loc, a[0], a[1]);
+    return fp ? b.create<arith::AddFOp>(loc, a[0], a[1]).getResult()
+              : b.create<arith::AddIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::Sub:
+    if (boolean)
+      return b.create<arith::XOrIOp>(loc, a[0], a[1]);
+    return fp ? b.create<arith::SubFOp>(loc, a[0], a[1]).getResult()
+              : b.create<arith::SubIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::Mul:
+    if (boolean)
+      return b.create<arith::AndIOp>(loc, a[0], a[1]);
+    return fp ? b.create<arith::MulFOp>(loc, a[0], a[1]).getResult()
+              : b.create<arith::MulIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::Div: {
+    if (fp)
+      return b.create<arith::DivFOp>(loc, a[0], a[1]);
+    // Integer division truncates; a zero divisor gives 0 (no trap).
+    Value zero = cst(0);
+    Value isZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[1], zero);
+    Value safe = b.create<arith::SelectOp>(loc, isZero, cst(1), a[1]);
+    Value q = boolean ? b.create<arith::DivUIOp>(loc, a[0], safe).getResult()
+                      : b.create<arith::DivSIOp>(loc, a[0], safe).getResult();
+    return b.create<arith::SelectOp>(loc, isZero, zero, q);
+  }
+  case OpKind::Pow:
+    return fp ? b.create<math::PowFOp>(loc, a[0], a[1]).getResult()
+              : b.create<math::IPowIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::Min:
+    if (fp)
+      return b.create<arith::MinimumFOp>(loc, a[0], a[1]);
+    return boolean ? b.create<arith::MinUIOp>(loc, a[0], a[1]).getResult()
+                   : b.create<arith::MinSIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::Max:
+    if (fp)
+      return b.create<arith::MaximumFOp>(loc, a[0], a[1]);
+    return boolean ? b.create<arith::MaxUIOp>(loc, a[0], a[1]).getResult()
+                   : b.create<arith::MaxSIOp>(loc, a[0], a[1]).getResult();
+  case OpKind::And:
+    return b.create<arith::AndIOp>(loc, a[0], a[1]);
+  case OpKind::Or:
+    return b.create<arith::OrIOp>(loc, a[0], a[1]);
+  case OpKind::Lt:
+    return cmp(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, arith::CmpIPredicate::ult);
+  case OpKind::Le:
+    return cmp(arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle, arith::CmpIPredicate::ule);
+  case OpKind::Gt:
+    return cmp(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, arith::CmpIPredicate::ugt);
+  case OpKind::Ge:
+    return cmp(arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge, arith::CmpIPredicate::uge);
+  case OpKind::Eq:
+    return cmp(arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq, arith::CmpIPredicate::eq);
+  case OpKind::Ne:
+    return cmp(arith::CmpFPredicate::UNE, arith::CmpIPredicate::ne, arith::CmpIPredicate::ne);
+  case OpKind::Select:
+    return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]);
+  case OpKind::Cast:
+    return cast(b, loc, a[0], d, inst.attrs.dtype);
+  default:
+    llvm_unreachable("not an elementwise primitive");
+  }
+}
+
+Value Lowering::elementwise(const Instruction &inst, ValueRange ins) {
+  unsigned rank = typeOf(inst.result).shape.rank();
+  SmallVector<AffineMap> maps(ins.size(), b_.getMultiDimIdentityMap(rank));
+  return generic(ins, maps, typeOf(inst.result), [&](OpBuilder &b, Location loc, ValueRange a) {
+    return scalarOp(b, loc, inst, a);
+  });
+}
+
+AffineMap Lowering::broadcastMap(const Instruction &inst) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  SmallVector<AffineExpr> exprs;
+  for (size_t i = 0; i < in.shape.rank(); ++i) {
+    int64_t dim = inst.attrs.axes[i];
+    exprs.push_back(in.shape[i] == 1 && out.shape[dim] != 1 ? b_.getAffineConstantExpr(0)
+                                                             : b_.getAffineDimExpr(dim));
+  }
+  return AffineMap::get(out.shape.rank(), 0, exprs, &ctx_);
+}
+
+Value Lowering::broadcastInDim(const Instruction &inst, Value x) {
+  return generic(ValueRange{x}, {broadcastMap(inst)}, typeOf(inst.result),
+                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value Lowering::transpose(const Instruction &inst, Value x) {
+  const AbstractArray &out = typeOf(inst.result);
+  unsigned rank = out.shape.rank();
+  // Result dimension i is operand dimension perm[i]: the operand is read at d_{perm^-1}.
+  SmallVector<AffineExpr> exprs(rank);
+  for (unsigned i = 0; i < rank; ++i)
+    exprs[inst.attrs.axes[i]] = b_.getAffineDimExpr(i);
+  AffineMap map = AffineMap::get(rank, 0, exprs, &ctx_);
+  return generic(ValueRange{x}, {map}, out,
+                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value Lowering::reshape(const Instruction &inst, Value x) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  if (in.shape == out.shape)
+    return x;
+  Value flat = x;
+  auto all = [](size_t rank) {
+    ReassociationIndices r;
+    for (size_t i = 0; i < rank; ++i)
+      r.push_back(static_cast<int64_t>(i));
+    return r;
+  };
+  // Through rank 1 (or rank 0 when either side is a scalar, whose reassociation is empty).
+  bool viaScalar = in.shape.rank() == 0 || out.shape.rank() == 0;
+  if (in.shape.rank() != 1 && in.shape.rank() != 0) {
+    SmallVector<ReassociationIndices> re;
+    if (!viaScalar)
+      re.push_back(all(in.shape.rank()));
+    SmallVector<int64_t> shape;
+    if (!viaScalar)
+      shape.push_back(in.shape.numElements());
+    flat = b_.create<tensor::CollapseShapeOp>(
+        loc_, RankedTensorType::get(shape, elementType(in.dtype)), x, re);
+  }
+  if (out.shape.rank() == 1 || out.shape.rank() == 0) {
+    if (out.shape.rank() == 0 || in.shape.rank() != 0)
+      return flat;
+    // A scalar to a one-element vector.
+    return b_.create<tensor::ExpandShapeOp>(loc_, tensorType(out), flat,
+                                            SmallVector<ReassociationIndices>{});
+  }
+  SmallVector<ReassociationIndices> re;
+  if (!viaScalar)
+    re.push_back(all(out.shape.rank()));
+  return b_.create<tensor::ExpandShapeOp>(loc_, tensorType(out), flat, re);
+}
+
+/// The identity of `kind`'s reduction for element type `t`.
+static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t) {
+  if (auto ft = dyn_cast<FloatType>(t)) {
+    if (kind == OpKind::ReduceSum)
+      return b.getFloatAttr(ft, 0.0);
+    return b.getFloatAttr(ft, kind == OpKind::ReduceMax
+                                  ? -std::numeric_limits<double>::infinity()
+                                  : std::numeric_limits<double>::infinity());
+  }
+  unsigned bits = t.getIntOrFloatBitWidth();
+  if (bits == 1) // bool: sum and max are "or" (identity false), min is "and" (identity true)
+    return b.getIntegerAttr(t, kind == OpKind::ReduceMin ? 1 : 0);
+  if (kind == OpKind::ReduceSum)
+    return b.getIntegerAttr(t, 0);
+  return b.getIntegerAttr(t, kind == OpKind::ReduceMax ? APInt::getSignedMinValue(bits)
+                                                       : APInt::getSignedMaxValue(bits));
+}
+
+Value Lowering::reduce(const Instruction &inst, Value x) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  unsigned rank = in.shape.rank();
+  Type t = elementType(out.dtype);
+  bool fp = isFloat(out.dtype), boolean = out.dtype == DType::boolean;
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0, k = 0; d < rank; ++d) {
+    if (k < inst.attrs.axes.size() && inst.attrs.axes[k] == d) {
+      iterators[d] = utils::IteratorType::reduction;
+      ++k;
+      continue;
+    }
+    outExprs.push_back(b_.getAffineDimExpr(d));
+  }
+  Value init = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, inst.kind, t));
+  Value filled = b_.create<linalg::FillOp>(loc_, init, empty(out)).getResult(0);
+  SmallVector<AffineMap> maps{b_.getMultiDimIdentityMap(rank),
+                              AffineMap::get(rank, 0, outExprs, &ctx_)};
+  auto op = b_.create<linalg::GenericOp>(
+      loc_, TypeRange{tensorType(out)}, ValueRange{x}, ValueRange{filled}, maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value r;
+        switch (inst.kind) {
+        case OpKind::ReduceSum:
+          r = boolean ? b.create<arith::OrIOp>(loc, a[0], a[1]).getResult()
+              : fp    ? b.create<arith::AddFOp>(loc, a[0], a[1]).getResult()
+                      : b.create<arith::AddIOp>(loc, a[0], a[1]).getResult();
+          break;
+        case OpKind::ReduceMax:
+          r = boolean ? b.create<arith::OrIOp>(loc, a[0], a[1]).getResult()
+              : fp    ? b.create<arith::MaximumFOp>(loc, a[0], a[1]).getResult()
+                      : b.create<arith::MaxSIOp>(loc, a[0], a[1]).getResult();
+          break;
+        default:
+          r = boolean ? b.create<arith::AndIOp>(loc, a[0], a[1]).getResult()
+              : fp    ? b.create<arith::MinimumFOp>(loc, a[0], a[1]).getResult()
+                      : b.create<arith::MinSIOp>(loc, a[0], a[1]).getResult();
+        }
+        b.create<linalg::YieldOp>(loc, r);
+      });
+  return op.getResult(0);
+}
+
+Value Lowering::argMax(const Instruction &inst, Value x) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  unsigned rank = in.shape.rank();
+  int64_t axis = inst.attrs.axis;
+  Type t = elementType(in.dtype);
+  bool fp = isFloat(in.dtype);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  SmallVector<AffineExpr> outExprs;
+  for (unsigned d = 0; d < rank; ++d)
+    if (d != axis)
+      outExprs.push_back(b_.getAffineDimExpr(d));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, &ctx_);
+  AbstractArray valueType{out.shape, in.dtype};
+  Value bestInit = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, OpKind::ReduceMax, t));
+  Value best = b_.create<linalg::FillOp>(loc_, bestInit, empty(valueType)).getResult(0);
+  Value idxInit = b_.create<arith::ConstantOp>(loc_, b_.getI64IntegerAttr(0));
+  Value idx = b_.create<linalg::FillOp>(loc_, idxInit, empty(out)).getResult(0);
+  auto op = b_.create<linalg::GenericOp>(
+      loc_, TypeRange{tensorType(valueType), tensorType(out)}, ValueRange{x},
+      ValueRange{best, idx}, SmallVector<AffineMap>{b_.getMultiDimIdentityMap(rank), outMap, outMap},
+      iterators, [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
+                                               b.create<linalg::IndexOp>(loc, axis));
+        Value take;
+        if (fp) {
+          // Strictly greater keeps the first maximum; the first NaN wins, as in NumPy.
+          Value gt = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]);
+          Value xNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+          Value bestNotNan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ORD, a[1], a[1]);
+          take = b.create<arith::OrIOp>(loc, gt, b.create<arith::AndIOp>(loc, xNan, bestNotNan));
+        } else {
+          take = b.create<arith::CmpIOp>(loc,
+                                         in.dtype == DType::boolean ? arith::CmpIPredicate::ugt
+                                                                    : arith::CmpIPredicate::sgt,
+                                         a[0], a[1]);
+        }
+        // The first element of each row is always taken (the initial best is a placeholder).
+        Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, i,
+                                              b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(0)));
+        take = b.create<arith::OrIOp>(loc, take, first);
+        Value nb = b.create<arith::SelectOp>(loc, take, a[0], a[1]);
+        Value ni = b.create<arith::SelectOp>(loc, take, i, a[2]);
+        b.create<linalg::YieldOp>(loc, ValueRange{nb, ni});
+      });
+  return op.getResult(1);
+}
+
+Value Lowering::matmul(const Instruction &inst, Value x, Value y) {
+  const AbstractArray &out = typeOf(inst.result);
+  Type t = elementType(out.dtype);
+  Value zero = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, OpKind::ReduceSum, t));
+  Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
+  if (out.shape.rank() == 2)
+    return b_.create<linalg::MatmulOp>(loc_, TypeRange{tensorType(out)}, ValueRange{x, y},
+                                       ValueRange{init})
+        .getResult(0);
+  return b_.create<linalg::BatchMatmulOp>(loc_, TypeRange{tensorType(out)}, ValueRange{x, y},
+                                          ValueRange{init})
+      .getResult(0);
+}
+
+Value Lowering::constant(const Instruction &inst) {
+  const Array &a = inst.attrs.constant;
+  RankedTensorType type = tensorType(a.abstract());
+  DenseElementsAttr attr;
+  switch (a.dtype()) {
+  case DType::f32:
+    attr = DenseElementsAttr::get(type, ArrayRef<float>(a.data<float>(), a.numElements()));
+    break;
+  case DType::f64:
+    attr = DenseElementsAttr::get(type, ArrayRef<double>(a.data<double>(), a.numElements()));
+    break;
+  case DType::i32:
+    attr = DenseElementsAttr::get(type, ArrayRef<int32_t>(a.data<int32_t>(), a.numElements()));
+    break;
+  case DType::i64:
+    attr = DenseElementsAttr::get(type, ArrayRef<int64_t>(a.data<int64_t>(), a.numElements()));
+    break;
+  case DType::boolean:
+    attr = DenseElementsAttr::get(type, ArrayRef<bool>(a.data<bool>(), a.numElements()));
+    break;
+  }
+  return b_.create<arith::ConstantOp>(loc_, attr);
+}
+
+Value Lowering::iota(const Instruction &inst) {
+  const AbstractArray &out = typeOf(inst.result);
+  int64_t axis = inst.attrs.axis;
+  return generic(ValueRange{}, {}, out, [&](OpBuilder &b, Location loc, ValueRange) {
+    Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
+                                           b.create<linalg::IndexOp>(loc, axis));
+    return cast(b, loc, i, DType::i64, out.dtype);
+  });
+}
+
+Value Lowering::concatenate(const Instruction &inst, ValueRange ins) {
+  const AbstractArray &out = typeOf(inst.result);
+  Value result = empty(out);
+  int64_t offset = 0;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    const AbstractArray &in = typeOf(inst.operands[i]);
+    SmallVector<OpFoldResult> offsets(out.shape.rank(), b_.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes, strides(out.shape.rank(), b_.getIndexAttr(1));
+    for (int64_t d : in.shape)
+      sizes.push_back(b_.getIndexAttr(d));
+    offsets[inst.attrs.axis] = b_.getIndexAttr(offset);
+    result = b_.create<tensor::InsertSliceOp>(loc_, ins[i], result, offsets, sizes, strides);
+    offset += in.shape[inst.attrs.axis];
+  }
+  return result;
+}
+
+Value Lowering::slice(const Instruction &inst, Value x) {
+  const AbstractArray &out = typeOf(inst.result);
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  for (size_t d = 0; d < out.shape.rank(); ++d) {
+    offsets.push_back(b_.getIndexAttr(inst.attrs.starts[d]));
+    sizes.push_back(b_.getIndexAttr(out.shape[d]));
+    strides.push_back(b_.getIndexAttr(inst.attrs.strides[d]));
+  }
+  return b_.create<tensor::ExtractSliceOp>(loc_, tensorType(out), x, offsets, sizes, strides);
+}
+
+Value Lowering::clampIndex(OpBuilder &b, Location loc, Value idx, int64_t extent) {
+  Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), idx);
+  Value lo = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value hi = b.create<arith::ConstantIndexOp>(loc, std::max<int64_t>(extent - 1, 0));
+  return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, i, lo), hi);
+}
+
+SmallVector<OpFoldResult> Lowering::clampedStarts(ValueRange indices, const Shape &extents,
+                                                  ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> starts;
+  for (size_t d = 0; d < indices.size(); ++d) {
+    Value scalar = b_.create<tensor::ExtractOp>(loc_, indices[d], ValueRange{});
+    // Starts are clamped to [0, extent - size] so the slice stays in bounds.
+    starts.push_back(clampIndex(b_, loc_, scalar, extents[d] - sizes[d] + 1));
+  }
+  return starts;
+}
+
+Value Lowering::dynamicSlice(const Instruction &inst, ValueRange ins) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  SmallVector<int64_t> sizes(out.shape.begin(), out.shape.end());
+  SmallVector<OpFoldResult> starts = clampedStarts(ins.drop_front(), in.shape, sizes);
+  SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b_.getIndexAttr(1));
+  for (int64_t s : sizes)
+    sizeAttrs.push_back(b_.getIndexAttr(s));
+  return b_.create<tensor::ExtractSliceOp>(loc_, tensorType(out), ins[0], starts, sizeAttrs,
+                                           strides);
+}
+
+Value Lowering::dynamicUpdateSlice(const Instruction &inst, ValueRange ins) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &update = typeOf(inst.operands[1]);
+  SmallVector<int64_t> sizes(update.shape.begin(), update.shape.end());
+  SmallVector<OpFoldResult> starts = clampedStarts(ins.drop_front(2), in.shape, sizes);
+  SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b_.getIndexAttr(1));
+  for (int64_t s : sizes)
+    sizeAttrs.push_back(b_.getIndexAttr(s));
+  return b_.create<tensor::InsertSliceOp>(loc_, ins[1], ins[0], starts, sizeAttrs, strides);
+}
+
+Value Lowering::gather(const Instruction &inst, Value x, Value indices) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &idx = typeOf(inst.operands[1]),
+                      &out = typeOf(inst.result);
+  int64_t axis = inst.attrs.axis, idxRank = idx.shape.rank();
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t k = 0; k < idxRank; ++k)
+    idxExprs.push_back(b_.getAffineDimExpr(axis + k));
+  AffineMap idxMap = AffineMap::get(out.shape.rank(), 0, idxExprs, &ctx_);
+  return generic(ValueRange{indices}, {idxMap}, out, [&](OpBuilder &b, Location loc, ValueRange a) {
+    SmallVector<Value> coords;
+    for (int64_t d = 0; d < static_cast<int64_t>(in.shape.rank()); ++d) {
+      if (d < axis)
+        coords.push_back(b.create<linalg::IndexOp>(loc, d));
+      else if (d == axis)
+        coords.push_back(clampIndex(b, loc, a[0], in.shape[axis]));
+      else
+        coords.push_back(b.create<linalg::IndexOp>(loc, d + idxRank - 1));
+    }
+    return b.create<tensor::ExtractOp>(loc, x, coords).getResult();
+  });
+}
+
+Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Value updates) {
+  const AbstractArray &in = typeOf(inst.operands[0]), &idx = typeOf(inst.operands[1]),
+                      &upd = typeOf(inst.operands[2]);
+  int64_t axis = inst.attrs.axis, idxRank = idx.shape.rank();
+  bool fp = isFloat(in.dtype), boolean = in.dtype == DType::boolean;
+  // A loop nest over the updates, carrying the result tensor: repeated indices accumulate in
+  // order, out-of-range ones are skipped.
+  std::function<Value(OpBuilder &, Location, SmallVector<Value> &, Value)> nest =
+      [&](OpBuilder &b, Location loc, SmallVector<Value> &ivs, Value acc) -> Value {
+    size_t d = ivs.size();
+    if (d == upd.shape.rank()) {
+      SmallVector<Value> idxCoords(ivs.begin() + axis, ivs.begin() + axis + idxRank);
+      Value raw = b.create<tensor::ExtractOp>(loc, indices, idxCoords);
+      Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), raw);
+      Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+      Value extent = b.create<arith::ConstantIndexOp>(loc, in.shape[axis]);
+      Value inRange = b.create<arith::AndIOp>(
+          loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, zero),
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, extent));
+      auto ifOp = b.create<scf::IfOp>(
+          loc, inRange,
+          [&](OpBuilder &tb, Location l) {
+            SmallVector<Value> coords(ivs.begin(), ivs.begin() + axis);
+            coords.push_back(i);
+            coords.append(ivs.begin() + axis + idxRank, ivs.end());
+            Value u = tb.create<tensor::ExtractOp>(l, updates, ivs);
+            Value old = tb.create<tensor::ExtractOp>(l, acc, coords);
+            Value sum = boolean ? tb.create<arith::OrIOp>(l, old, u).getResult()
+                        : fp    ? tb.create<arith::AddFOp>(l, old, u).getResult()
+                                : tb.create<arith::AddIOp>(l, old, u).getResult();
+            Value next = tb.create<tensor::InsertOp>(l, sum, acc, coords);
+            tb.create<scf::YieldOp>(l, next);
+          },
+          [&](OpBuilder &eb, Location l) { eb.create<scf::YieldOp>(l, acc); });
+      return ifOp.getResult(0);
+    }
+    Value lb = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value ub = b.create<arith::ConstantIndexOp>(loc, upd.shape[d]);
+    Value step = b.create<arith::ConstantIndexOp>(loc, 1);
+    auto loop = b.create<scf::ForOp>(
+        loc, lb, ub, step, ValueRange{acc},
+        [&](OpBuilder &lb2, Location l, Value iv, ValueRange iter) {
+          ivs.push_back(iv);
+          Value r = nest(lb2, l, ivs, iter[0]);
+          ivs.pop_back();
+          lb2.create<scf::YieldOp>(l, r);
+        });
+    return loop.getResult(0);
+  };
+  SmallVector<Value> ivs;
+  return nest(b_, loc_, ivs, x);
+}
+
+Value Lowering::emit(const Instruction &inst) {
+  SmallVector<Value> ins;
+  for (ValueId v : inst.operands)
+    ins.push_back(values_[v]);
+  switch (inst.kind) {
+  case OpKind::Constant:
+    return constant(inst);
+  case OpKind::Iota:
+    return iota(inst);
+  case OpKind::BroadcastInDim:
+    return broadcastInDim(inst, ins[0]);
+  case OpKind::Reshape:
+    return reshape(inst, ins[0]);
+  case OpKind::Transpose:
+    return transpose(inst, ins[0]);
+  case OpKind::Concatenate:
+    return concatenate(inst, ins);
+  case OpKind::Slice:
+    return slice(inst, ins[0]);
+  case OpKind::DynamicSlice:
+    return dynamicSlice(inst, ins);
+  case OpKind::DynamicUpdateSlice:
+    return dynamicUpdateSlice(inst, ins);
+  case OpKind::Gather:
+    return gather(inst, ins[0], ins[1]);
+  case OpKind::ScatterAdd:
+    return scatterAdd(inst, ins[0], ins[1], ins[2]);
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    return reduce(inst, ins[0]);
+  case OpKind::ArgMax:
+    return argMax(inst, ins[0]);
+  case OpKind::MatMul:
+    return matmul(inst, ins[0], ins[1]);
+  default:
+    return elementwise(inst, ins);
+  }
+}
+
+
+//===----------------------------------------------------------------------===//
+// Fusion
+//===----------------------------------------------------------------------===//
+
+void Lowering::plan() {
+  size_t n = program_.numValues();
+  groupOf_.assign(n, -1);
+  unitOf_.assign(n, -1);
+  std::vector<bool> open;
+  std::map<std::vector<int64_t>, int> openByShape;
+  auto close = [&](int g) {
+    open[g] = false;
+    openByShape.erase(groups_[g].shape.toVector());
+    units_.push_back({nullptr, g});
+    for (const Instruction *m : groups_[g].members)
+      unitOf_[m->result] = static_cast<int>(units_.size()) - 1;
+  };
+  for (const Instruction &inst : program_.instructions()) {
+    bool fusible = isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim;
+    std::vector<int64_t> shape = typeOf(inst.result).shape.toVector();
+    int target = -1;
+    if (fusible)
+      if (auto it = openByShape.find(shape); it != openByShape.end())
+        target = it->second;
+    // A group whose value is consumed outside it is complete: it is emitted before the consumer.
+    for (ValueId v : inst.operands)
+      if (int g = groupOf_[v]; g >= 0 && open[g] && g != target)
+        close(g);
+    if (!fusible) {
+      units_.push_back({&inst, -1});
+      unitOf_[inst.result] = static_cast<int>(units_.size()) - 1;
+      continue;
+    }
+    if (target < 0) {
+      target = static_cast<int>(groups_.size());
+      groups_.push_back({typeOf(inst.result).shape, {}});
+      open.push_back(true);
+      openByShape[shape] = target;
+    }
+    groups_[target].members.push_back(&inst);
+    groupOf_[inst.result] = target;
+  }
+  for (size_t g = 0; g < groups_.size(); ++g)
+    if (open[g])
+      close(static_cast<int>(g));
+
+  usersOf_.assign(n, {});
+  for (size_t u = 0; u < units_.size(); ++u) {
+    auto addUses = [&](const Instruction &inst) {
+      for (ValueId v : inst.operands)
+        usersOf_[v].push_back(static_cast<int>(u));
+    };
+    if (units_[u].single)
+      addUses(*units_[u].single);
+    else
+      for (const Instruction *m : groups_[units_[u].group].members)
+        addUses(*m);
+  }
+  slotsStoring_.assign(n, {});
+  const std::vector<Slot> &slots = program_.slots();
+  for (size_t k = 0; k < slots.size(); ++k)
+    if (slots[k].output != kNoValue)
+      slotsStoring_[slots[k].output].push_back(k);
+}
+
+void Lowering::chooseDestinations() {
+  // A group computes a written slot's new value straight into the slot's buffer (in place, no
+  // copy) unless the slot's old value is still needed afterwards.
+  destinationSlot_.assign(program_.numValues(), -1);
+  const std::vector<Slot> &slots = program_.slots();
+  for (size_t k = 0; k < slots.size(); ++k) {
+    ValueId w = slots[k].output;
+    if (w == kNoValue || groupOf_[w] < 0 || destinationSlot_[w] >= 0)
+      continue;
+    int unit = unitOf_[w];
+    ValueId old = slots[k].input;
+    bool safe = true;
+    if (old != kNoValue) {
+      for (int user : usersOf_[old])
+        safe &= user <= unit;
+      for (const Instruction *m : groups_[groupOf_[w]].members)
+        safe &= !(m->kind == OpKind::BroadcastInDim && m->operands[0] == old);
+      for (size_t j : slotsStoring_[old])
+        safe &= j == k;
+    }
+    if (safe)
+      destinationSlot_[w] = static_cast<int>(k);
+  }
+}
+
+/// The scalar element of a one-element array as an arith.constant.
+static Value constantElement(OpBuilder &b, Location loc, const Array &a, Type t) {
+  switch (a.dtype()) {
+  case DType::f32:
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(t, a.data<float>()[0]));
+  case DType::f64:
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(t, a.data<double>()[0]));
+  case DType::i32:
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, a.data<int32_t>()[0]));
+  case DType::i64:
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, a.data<int64_t>()[0]));
+  case DType::boolean:
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, a.data<bool>()[0] ? 1 : 0));
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+void Lowering::emitGroup(const Group &group, int groupIndex) {
+  unsigned rank = group.shape.rank();
+  AffineMap identity = b_.getMultiDimIdentityMap(rank);
+  std::vector<const Instruction *> definedBy(program_.numValues(), nullptr);
+  for (const Instruction &inst : program_.instructions())
+    definedBy[inst.result] = &inst;
+  int unit = unitOf_[group.members.front()->result];
+
+  // Inputs: values from outside the group, each with the map it is read through.
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  SmallVector<std::pair<ValueId, AffineMap>> inputKeys;
+  auto inputMap = [&](const Instruction &m) {
+    return m.kind == OpKind::BroadcastInDim ? broadcastMap(m) : identity;
+  };
+  for (const Instruction *m : group.members)
+    for (ValueId v : m->operands) {
+      if (groupOf_[v] == groupIndex || isScalarConstant(program_, v, definedBy))
+        continue;
+      std::pair<ValueId, AffineMap> key{v, inputMap(*m)};
+      if (llvm::is_contained(inputKeys, key))
+        continue;
+      inputKeys.push_back(key);
+      ins.push_back(values_[v]);
+      maps.push_back(key.second);
+    }
+  // Outputs: member values read by another unit or stored into a slot.
+  SmallVector<ValueId> outputs;
+  SmallVector<Value> outs;
+  SmallVector<Type> outTypes;
+  for (const Instruction *m : group.members) {
+    ValueId r = m->result;
+    bool usedOutside = !slotsStoring_[r].empty() ||
+                       llvm::any_of(usersOf_[r], [&](int u) { return u != unit; });
+    if (!usedOutside)
+      continue;
+    outputs.push_back(r);
+    outs.push_back(destinationSlot_[r] >= 0 ? slotArgs_[destinationSlot_[r]]
+                                            : empty(typeOf(r)));
+    outTypes.push_back(tensorType(typeOf(r)));
+    maps.push_back(identity);
+  }
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto op = b_.create<linalg::GenericOp>(
+      loc_, outTypes, ins, outs, maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
+        llvm::DenseMap<ValueId, Value> scalar;
+        auto get = [&](ValueId v, const Instruction &user) -> Value {
+          if (groupOf_[v] == groupIndex)
+            return scalar.lookup(v);
+          if (isScalarConstant(program_, v, definedBy)) {
+            Value &c = scalar[v];
+            if (!c)
+              c = constantElement(b, loc, definedBy[v]->attrs.constant,
+                                 elementType(typeOf(v).dtype));
+            return c;
+          }
+          std::pair<ValueId, AffineMap> key{v, inputMap(user)};
+          return args[llvm::find(inputKeys, key) - inputKeys.begin()];
+        };
+        for (const Instruction *m : group.members) {
+          SmallVector<Value> operands;
+          for (ValueId v : m->operands)
+            operands.push_back(get(v, *m));
+          scalar[m->result] =
+              m->kind == OpKind::BroadcastInDim ? operands[0] : scalarOp(b, loc, *m, operands);
+        }
+        SmallVector<Value> yields;
+        for (ValueId r : outputs)
+          yields.push_back(scalar.lookup(r));
+        b.create<linalg::YieldOp>(loc, yields);
+      });
+  for (size_t i = 0; i < outputs.size(); ++i)
+    values_[outputs[i]] = op.getResult(i);
+}
+
+OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc_);
+  b_.setInsertionPointToEnd(module->getBody());
+  const std::vector<Slot> &slots = program_.slots();
+  SmallVector<Type> argTypes, resultTypes;
+  for (const Slot &s : slots) {
+    argTypes.push_back(tensorType(s.type));
+    if (s.output != kNoValue)
+      resultTypes.push_back(tensorType(s.type));
+  }
+  auto func = b_.create<func::FuncOp>(loc_, name, b_.getFunctionType(argTypes, resultTypes));
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot &s = slots[i];
+    bool written = s.output != kNoValue;
+    func.setArgAttr(i, "bufferization.writable", b_.getBoolAttr(written));
+    func.setArgAttr(i, "bst.slot", b_.getStringAttr(s.name));
+    func.setArgAttr(i, "bst.role", b_.getStringAttr(slotRoleName(s.role)));
+    if (!s.stateKind.empty())
+      func.setArgAttr(i, "bst.kind", b_.getStringAttr(s.stateKind));
+    // Buffers are 64-byte aligned, and a written slot never aliases another (copy-on-write).
+    func.setArgAttr(i, "llvm.noalias", b_.getUnitAttr());
+    func.setArgAttr(i, "llvm.align", b_.getI64IntegerAttr(kArrayAlignment));
+  }
+  Block *entry = func.addEntryBlock();
+  b_.setInsertionPointToStart(entry);
+  values_.assign(program_.numValues(), Value());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    slotArgs_.push_back(entry->getArgument(i));
+    if (slots[i].input != kNoValue)
+      values_[slots[i].input] = entry->getArgument(i);
+  }
+  plan();
+  chooseDestinations();
+  for (const Unit &unit : units_) {
+    if (unit.single)
+      values_[unit.single->result] = emit(*unit.single);
+    else
+      emitGroup(groups_[unit.group], unit.group);
+  }
+  SmallVector<Value> results;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].output == kNoValue)
+      continue;
+    Value dest = entry->getArgument(i);
+    auto m = b_.create<bufferization::MaterializeInDestinationOp>(loc_, values_[slots[i].output],
+                                                                   dest);
+    results.push_back(m.getResult());
+  }
+  b_.create<func::ReturnOp>(loc_, results);
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Program &program, StringRef name) {
+  return Lowering(ctx, program).run(name);
+}
+
+} // namespace bst::compiler::detail
