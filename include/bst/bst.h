@@ -12,5 +12,6 @@
 #include "bst/Support/Shape.h"
 #include "bst/Support/Tensor.h"
 #include "bst/Support/Tree.h"
+#include "bst/Trace/Ops.h"
 
 #endif // BST_BST_H
