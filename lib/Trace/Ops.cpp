@@ -106,7 +106,7 @@ std::string scalarStr(const WeakScalar &s) {
 }
 
 std::string operandStr(const Operand &o) {
-  return o.isScalar ? scalarStr(o.scalar) : typeStr(o.tensor);
+  return o.isScalar() ? scalarStr(o.scalar) : typeStr(o.tensor());
 }
 
 /// "f32[4] and f32[3]", "bool[4], f32[4] and scalar 0".
@@ -226,15 +226,15 @@ Plan plan(const std::string &op, const std::vector<const Operand *> &ops,
   Plan p;
   bool haveTensor = false;
   for (const Operand *o : ops) {
-    if (o->isScalar)
+    if (o->isScalar())
       continue;
-    p.dtype =
-        haveTensor ? promote(p.dtype, o->tensor.dtype()) : o->tensor.dtype();
+    p.dtype = haveTensor ? promote(p.dtype, o->tensor().dtype())
+                         : o->tensor().dtype();
     haveTensor = true;
   }
   bool haveAny = haveTensor;
   for (const Operand *o : ops) {
-    if (!o->isScalar)
+    if (!o->isScalar())
       continue;
     if (haveAny) {
       p.dtype = weakDType(p.dtype, o->scalar.kind);
@@ -245,8 +245,8 @@ Plan plan(const std::string &op, const std::vector<const Operand *> &ops,
   }
   std::vector<const Tensor *> shaped(shapeOnly);
   for (const Operand *o : ops)
-    if (!o->isScalar)
-      shaped.push_back(&o->tensor);
+    if (!o->isScalar())
+      shaped.push_back(&o->tensor());
   for (const Tensor *t : shaped) {
     std::string why;
     if (!broadcastShapes(p.shape, t->shape(), p.shape, why)) {
@@ -265,8 +265,8 @@ Plan plan(const std::string &op, const std::vector<const Operand *> &ops,
 
 /// Materialises `o` with the planned dtype and shape.
 Tensor realize(const std::string &op, const Operand &o, const Plan &p) {
-  Tensor t = o.isScalar ? constantOf(scalarArray(op, o.scalar, p.dtype))
-                        : castTo(o.tensor, p.dtype);
+  Tensor t = o.isScalar() ? constantOf(scalarArray(op, o.scalar, p.dtype))
+                          : castTo(o.tensor(), p.dtype);
   return expandTo(t, p.shape);
 }
 
@@ -462,14 +462,14 @@ Tensor scatterAddOp(const Tensor &x, const Tensor &indices,
   checkIndexDType(op, indices);
   Shape target = gatherShape(x, indices, a);
   Tensor u;
-  if (updates.isScalar) {
+  if (updates.isScalar()) {
     if (weakDType(x.dtype(), updates.scalar.kind) != x.dtype())
       fail(op, absl::StrCat("the ", scalarStr(updates.scalar),
                             " would be narrowed to the dtype of ", typeStr(x),
                             "; pass an integer scalar or cast x to f32"));
     u = constantOf(scalarArray(op, updates.scalar, x.dtype()));
   } else {
-    u = updates.tensor;
+    u = updates.tensor();
     Shape b;
     std::string why;
     if (!broadcastShapes(u.shape(), target, b, why) || b != target)

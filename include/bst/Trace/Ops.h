@@ -70,13 +70,15 @@ template <Arithmetic S> WeakScalar weak(S value) {
     return {WeakScalar::Kind::Int, static_cast<int64_t>(value), 0.0};
 }
 
-/// An operand of a public op: a Tensor or a weak scalar.
+/// An operand of a public op: a Tensor or a weak scalar. Only a parameter type:
+/// it refers to the caller's Tensor, which outlives the call.
 struct Operand {
-  Operand(const Tensor &t) : tensor(t) {}
-  Operand(WeakScalar s) : scalar(s), isScalar(true) {}
-  Tensor tensor;
+  Operand(const Tensor &t) : tensorPtr(&t) {}
+  Operand(WeakScalar s) : scalar(s) {}
+  bool isScalar() const { return tensorPtr == nullptr; }
+  const Tensor &tensor() const { return *tensorPtr; }
+  const Tensor *tensorPtr = nullptr;
   WeakScalar scalar;
-  bool isScalar = false;
 };
 
 /// Broadcasts and promotes `x` and `y`, then applies the binary elementwise or
@@ -98,12 +100,13 @@ Tensor scalarOp(WeakScalar value, DType dtype);
 // Creation
 //===----------------------------------------------------------------------===//
 
-/// A tensor holding `value` (a Constant primitive; inside a trace, a constant
-/// of the program).
+/// A tensor holding `value` (a Constant primitive: a concrete tensor, which a
+/// trace that uses it records as a constant or a captured input).
 Tensor constant(const Array &value);
 
 /// A rank-0 tensor holding `value`, of the dtype of its C++ type: float f32,
-/// double f64, bool bool, integers of up to 32 bits i32, wider integers i64.
+/// double f64, bool bool, signed integers of up to 32 bits (and narrower
+/// unsigned ones) i32, other integers i64.
 template <Arithmetic S> Tensor scalar(S value) {
   DType dtype = std::is_same_v<S, bool>       ? DType::boolean
                 : std::is_same_v<S, float>    ? DType::f32
