@@ -2,6 +2,12 @@
 #ifndef BST_BST_H
 #define BST_BST_H
 
+#include "bst/Graph/Attribute.h"
+#include "bst/Graph/Filter.h"
+#include "bst/Graph/Graph.h"
+#include "bst/Graph/GraphDef.h"
+#include "bst/Graph/Module.h"
+#include "bst/Graph/StateMap.h"
 #include "bst/State/Hooks.h"
 #include "bst/State/State.h"
 #include "bst/State/TraceContext.h"
