@@ -36,6 +36,7 @@ struct GraphDefBuilder {
   }
   static void setPrototype(GraphDef &def, std::shared_ptr<const Module> p) {
     def.prototype_ = std::move(p);
+    def.notMergeable_.clear();
   }
   static void setNotMergeable(GraphDef &def, std::string reason) {
     def.notMergeable_ = std::move(reason);
@@ -128,6 +129,8 @@ std::shared_ptr<Module> cloneTree(const Module &original,
                              " (which must be copy-constructible)"));
   }
   std::shared_ptr<Module> root(std::move(copy));
+  // The copy has no parent yet: registering it somewhere names its states.
+  ModuleAccess::setHasParent(*root, false);
   absl::flat_hash_set<const Module *> visited;
   replaceOwned(*root, path, memo, visited);
   return root;

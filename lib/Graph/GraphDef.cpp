@@ -7,6 +7,9 @@
 
 namespace bst {
 
+GraphDef::GraphDef()
+    : notMergeable_("this GraphDef is empty; take one from graph::split") {}
+
 const GraphDef::StateDef *GraphDef::findState(const std::string &path) const {
   for (const StateDef &s : states_)
     if (s.path == path)

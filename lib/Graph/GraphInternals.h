@@ -17,6 +17,7 @@ struct ModuleAccess {
   static const std::vector<Entry> &entries(const Module &m) {
     return m.entries_;
   }
+  static void setHasParent(Module &m, bool value) { m.hasParent_ = value; }
 };
 
 /// A depth-first walk of a module tree in registration order. Every module and

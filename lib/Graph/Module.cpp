@@ -182,7 +182,8 @@ Module::Module() = default;
 Module::~Module() = default;
 
 Module::Module(const Module &other)
-    : entries_(other.entries_), attributes_(other.attributes_) {
+    : entries_(other.entries_), attributes_(other.attributes_),
+      hasParent_(other.hasParent_) {
   detail::ModuleCopyScope *scope = detail::currentCopyScope;
   if (!scope) {
     std::string type = other.typeName();
@@ -308,17 +309,20 @@ void Module::addChild(std::string name, Module &child,
             ", so the module tree would contain a cycle. A module cannot "
             "contain itself; share a state or a submodule instead"));
   // States named after their path within `child` get the path within this
-  // module.
-  GraphWalk walk = detail::walkGraph(child);
-  for (const GraphWalk::NodeRec &node : walk.nodes) {
-    std::vector<Entry> &entries = ModuleAccess::entries(*node.module);
-    for (size_t k = 0; k < entries.size(); ++k) {
-      Entry &e = entries[k];
-      if (!e.state || e.autoName.empty() || e.state->name() != e.autoName)
-        continue;
-      e.autoName =
-          detail::joinPath(name, walk.states[node.entries[k].index].path);
-      e.state->setName(e.autoName);
+  // module, unless `child` already has a parent: then they keep the name of
+  // their first path there.
+  if (!child.hasParent_) {
+    GraphWalk walk = detail::walkGraph(child);
+    for (const GraphWalk::NodeRec &node : walk.nodes) {
+      std::vector<Entry> &entries = ModuleAccess::entries(*node.module);
+      for (size_t k = 0; k < entries.size(); ++k) {
+        Entry &e = entries[k];
+        if (!e.state || e.autoName.empty() || e.state->name() != e.autoName)
+          continue;
+        e.autoName =
+            detail::joinPath(name, walk.states[node.entries[k].index].path);
+        e.state->setName(e.autoName);
+      }
     }
   }
   Entry e;
@@ -326,6 +330,7 @@ void Module::addChild(std::string name, Module &child,
   e.child = &child;
   e.owned = std::move(owned);
   entries_.push_back(std::move(e));
+  child.hasParent_ = true;
 }
 
 void Module::registerAttribute(std::string name, Attribute value) {

@@ -160,6 +160,40 @@ TEST(GraphTest, MergeInsideATraceFrameGivesStatesOfThatFrame) {
   EXPECT_EQ(vals(rebuilt->exc.spike), (Floats{1, 1}));
 }
 
+/// Stands in for the tracer: reads of outer states see 42, writes of outer
+/// states are recorded instead of stored.
+struct FakeTracer : FrameObserver {
+  std::vector<std::string> written;
+  Tree readState(const State &, const Tree &stored) override {
+    return stored.map([](const Tensor &t) -> Tensor {
+      return full(t.shape(), 42.0, t.dtype());
+    });
+  }
+  void writeState(const State &state, const Tree &) override {
+    written.push_back(state.name());
+  }
+};
+
+TEST(GraphTest, MergeUnderATracerSeesTracedValuesAndOwnsItsStates) {
+  Net net(1);
+  auto [def, all] = graph::split(net);
+  FakeTracer tracer;
+  {
+    TraceFrame frame(&tracer);
+    auto inner = graph::merge<Net>(def, all);
+    // The new states hold what the trace sees of the originals ...
+    EXPECT_EQ(vals(inner->exc.tau), Floats{42});
+    // ... and belong to this frame: their writes are stored, not traced.
+    inner->exc.v.setValue(full({1}, 3.0));
+    EXPECT_EQ(vals(inner->exc.v), Floats{3});
+    EXPECT_TRUE(tracer.written.empty());
+    // Writing the originals back is traced.
+    graph::update(net, inner->states<HiddenState>());
+    EXPECT_THAT(tracer.written, ElementsAre("exc.v", "inh.v"));
+  }
+  EXPECT_EQ(vals(net.exc.v), Floats{0});
+}
+
 TEST(GraphTest, MergeInNestedFramesBindsToTheInnermost) {
   Net net(1);
   auto [def, all] = graph::split(net);
@@ -299,6 +333,11 @@ TEST(GraphTest, UnmergeableModulesSplitButDoNotMerge) {
   EXPECT_EQ(errorOf([&] { graph::merge(def, all); }), "graph::merge: " + why);
   EXPECT_EQ(errorOf([&] { graph::clone(root); }), why);
 
+  GraphDef empty;
+  EXPECT_FALSE(empty.isMergeable());
+  EXPECT_EQ(errorOf([&] { graph::merge(empty); }),
+            "graph::merge: this GraphDef is empty; take one from graph::split");
+
   State outside(zeros({1}));
   Borrower borrower(outside);
   EXPECT_EQ(errorOf([&] { graph::clone(borrower); }),
@@ -406,9 +445,14 @@ TEST(GraphTest, CloneIsIndependentAndKeepsSharing) {
   EXPECT_EQ(vals(copy->w), (Floats{1, 2, 3, 4}));
   copy->w.setValue(zeros({2, 2}));
   EXPECT_EQ(vals(net.w), (Floats{1, 2, 3, 4}));
+  // Registering the clone somewhere names its states after the new paths.
+  Module holder;
+  holder.registerModule("copy", copy);
+  EXPECT_EQ(copy->exc.v.name(), "copy.exc.v");
+  EXPECT_EQ(net.exc.v.name(), "exc.v");
   // A clone of a clone works, and names stay the paths.
   auto again = graph::clone(*copy);
-  EXPECT_EQ(again->exc.v.name(), "exc.v");
+  EXPECT_EQ(again->exc.v.name(), "copy.exc.v");
   EXPECT_EQ(vals(again->w), Floats(4, 0.f));
 }
 

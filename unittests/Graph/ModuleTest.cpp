@@ -54,6 +54,15 @@ TEST(ModuleTest, UnnamedStatesAreNamedAfterTheirPath) {
   EXPECT_EQ(named.name(), "mine");
 }
 
+TEST(ModuleTest, SharedSubmoduleKeepsTheNamesFromItsFirstParent) {
+  LIF shared(1);
+  Module a, b;
+  a.registerModule("x", shared);
+  b.registerModule("y", shared);
+  EXPECT_EQ(shared.v.name(), "x.v");
+  EXPECT_TRUE(b.state("y.v").sameAs(a.state("x.v")));
+}
+
 TEST(ModuleTest, LookupByPath) {
   Net net(2);
   EXPECT_TRUE(net.state("exc.tau").sameAs(net.exc.tau));

@@ -38,6 +38,10 @@ struct GraphDefBuilder;
 /// several threads.
 class GraphDef {
 public:
+  /// An empty GraphDef (no modules), which merge rejects; graph::split
+  /// returns real ones.
+  GraphDef();
+
   /// One state of the tree, at its first path.
   struct StateDef {
     std::string path;
@@ -111,7 +115,6 @@ public:
 
 private:
   friend struct detail::GraphDefBuilder;
-  GraphDef() = default;
 
   std::vector<NodeDef> nodes_;
   std::vector<StateDef> states_;

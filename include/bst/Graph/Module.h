@@ -86,7 +86,9 @@ public:
 
   /// Registers the State handle `state` (a data member) under `name`. If the
   /// state has no name, it is named after its path, which follows the module
-  /// as it is registered into parents ("v", then "exc.v", ...).
+  /// as it is registered into parents ("v", then "exc.v", ...). Write the
+  /// member with setValue; do not assign another state to it afterwards (the
+  /// module would keep the one registered).
   void registerState(std::string name, State &state);
   /// Registers `child` (a data member held by value) as a submodule.
   void registerModule(std::string name, Module &child);
@@ -174,6 +176,9 @@ private:
 
   std::vector<Entry> entries_;
   std::vector<std::pair<std::string, Attribute>> attributes_;
+  /// Set once the module is registered as a submodule; later registrations
+  /// (sharing it) leave its states' names alone.
+  bool hasParent_ = false;
 };
 
 /// An ordered list of co-owned submodules named "0", "1", ...: how a module
