@@ -8,6 +8,7 @@
 #include "bst/Graph/GraphDef.h"
 #include "bst/Graph/Module.h"
 #include "bst/Graph/StateMap.h"
+#include "bst/Jit/Jit.h"
 #include "bst/State/Hooks.h"
 #include "bst/State/State.h"
 #include "bst/State/TraceContext.h"

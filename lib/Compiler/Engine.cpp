@@ -32,6 +32,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -149,6 +150,8 @@ llvm::Error optimizeModule(llvm::Module &m, llvm::TargetMachine &tm, int level) 
   llvm::ModulePassManager mpm = level <= 0 ? pb.buildO0DefaultPipeline(opt)
                                            : pb.buildPerModuleDefaultPipeline(opt);
   mpm.run(m, mam);
+  if (const char *env = std::getenv("BST_DUMP_LLVM"); env && *env && std::string(env) != "0")
+    m.print(llvm::errs(), nullptr);
   return llvm::Error::success();
 }
 
@@ -209,7 +212,8 @@ std::unique_ptr<Executable> ExecutableBuilder::finish(MLIRContext &ctx, ModuleOp
   auto transformer = [tmRaw, level](llvm::Module *m) { return optimizeModule(*m, *tmRaw, level); };
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = tmRaw->getOptLevel();
+  // Instruction selection at O2: the IR is already optimised; O3 codegen costs time for nothing.
+  engineOptions.jitCodeGenOptLevel = level >= 2 ? llvm::CodeGenOptLevel::Default : tmRaw->getOptLevel();
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(tm));
@@ -261,11 +265,21 @@ std::string runCpuPipeline(std::string_view mlirText) {
   return os.str();
 }
 
+/// This thread's context for compiling Programs: creating a context and loading its dialects
+/// costs more than lowering and optimising a typical step function, so it is made once.
+static MLIRContext &threadContext() {
+  thread_local std::unique_ptr<MLIRContext> ctx = [] {
+    auto c = std::make_unique<MLIRContext>(dialectRegistry(), MLIRContext::Threading::DISABLED);
+    c->loadAllAvailableDialects();
+    return c;
+  }();
+  return *ctx;
+}
+
 std::unique_ptr<Executable> compile(const Program &program, const std::string &name,
                                     const CompileOptions &options) {
   auto start = Clock::now();
-  MLIRContext ctx(dialectRegistry(), MLIRContext::Threading::DISABLED);
-  ctx.loadAllAvailableDialects();
+  MLIRContext &ctx = threadContext();
   DiagnosticCollector diags(ctx);
   OwningOpRef<ModuleOp> module = detail::buildModule(ctx, program, name);
   return ExecutableBuilder::finish(ctx, *module, name, options, diags, msSince(start));

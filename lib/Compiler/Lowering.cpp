@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -63,11 +64,6 @@ private:
   Value empty(const AbstractArray &a) {
     return b_.create<tensor::EmptyOp>(loc_, llvm::ArrayRef<int64_t>(a.shape.begin(), a.shape.end()),
                                       elementType(a.dtype));
-  }
-  Value scalarConstant(Type t, double v) {
-    if (auto ft = dyn_cast<FloatType>(t))
-      return b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(ft, v));
-    return b_.create<arith::ConstantOp>(loc_, b_.getIntegerAttr(t, static_cast<int64_t>(v)));
   }
 
   using BodyFn = std::function<Value(OpBuilder &, Location, ValueRange)>;
@@ -166,14 +162,64 @@ Value Lowering::cast(OpBuilder &b, Location loc, Value x, DType from, DType to) 
   if (isFloat(to))
     return from == DType::boolean ? b.create<arith::UIToFPOp>(loc, target, x).getResult()
                                   : b.create<arith::SIToFPOp>(loc, target, x).getResult();
-  if (isFloat(from))
-    return b.create<arith::FPToSIOp>(loc, target, x);
+  if (isFloat(from)) {
+    // fptosi is poison for NaN and out-of-range values (x86 gives INT_MIN): saturate at the
+    // integer range and map NaN to 0, as the eager kernel does. The bounds +-2^(bits-1) are
+    // exact in f32 and f64.
+    unsigned bits = target.getIntOrFloatBitWidth();
+    double bound = std::ldexp(1.0, static_cast<int>(bits) - 1);
+    Value lo = b.create<arith::ConstantOp>(loc, b.getFloatAttr(x.getType(), -bound));
+    Value hi = b.create<arith::ConstantOp>(loc, b.getFloatAttr(x.getType(), bound));
+    auto intConst = [&](const APInt &v) -> Value {
+      return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(target, v));
+    };
+    Value r = b.create<arith::FPToSIOp>(loc, target, x);
+    Value below = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, x, lo);
+    r = b.create<arith::SelectOp>(loc, below, intConst(APInt::getSignedMinValue(bits)), r);
+    Value above = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, x, hi);
+    r = b.create<arith::SelectOp>(loc, above, intConst(APInt::getSignedMaxValue(bits)), r);
+    Value nan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+    return b.create<arith::SelectOp>(loc, nan, intConst(APInt(bits, 0)), r);
+  }
   // Integer to integer.
   unsigned fromBits = x.getType().getIntOrFloatBitWidth(), toBits = target.getIntOrFloatBitWidth();
   if (fromBits > toBits)
     return b.create<arith::TruncIOp>(loc, target, x);
   return from == DType::boolean ? b.create<arith::ExtUIOp>(loc, target, x).getResult()
                                 : b.create<arith::ExtSIOp>(loc, target, x).getResult();
+}
+
+/// x^e for integers, wrapping: square-and-multiply over the bits of e (a fixed trip count), and
+/// for a negative e the truncated quotient 1 / x^-e: 1 for x == 1, +-1 for x == -1, else 0.
+/// (math.ipowi has no lowering in this pipeline, and MathToFuncs divides by zero for x == 0.)
+static Value integerPow(OpBuilder &b, Location loc, Value x, Value e) {
+  Type t = x.getType();
+  unsigned bits = t.getIntOrFloatBitWidth();
+  auto cst = [&](int64_t v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(t, v));
+  };
+  Value zero = cst(0), one = cst(1);
+  auto idx = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  auto loop = b.create<scf::ForOp>(
+      loc, idx(0), idx(bits), idx(1), ValueRange{one, x, e},
+      [&](OpBuilder &lb, Location l, Value, ValueRange it) {
+        Value odd = lb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne,
+                                             lb.create<arith::AndIOp>(l, it[2], one), zero);
+        Value product = lb.create<arith::MulIOp>(l, it[0], it[1]);
+        Value result = lb.create<arith::SelectOp>(l, odd, product, it[0]);
+        Value square = lb.create<arith::MulIOp>(l, it[1], it[1]);
+        Value rest = lb.create<arith::ShRUIOp>(l, it[2], one);
+        lb.create<scf::YieldOp>(l, ValueRange{result, square, rest});
+      });
+  Value odd = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne,
+                                      b.create<arith::AndIOp>(loc, e, one), zero);
+  Value isOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, one);
+  Value isMinusOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, cst(-1));
+  Value minusOnePow = b.create<arith::SelectOp>(loc, odd, cst(-1), one);
+  Value reciprocal = b.create<arith::SelectOp>(
+      loc, isOne, one, b.create<arith::SelectOp>(loc, isMinusOne, minusOnePow, zero));
+  Value negative = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, e, zero);
+  return b.create<arith::SelectOp>(loc, negative, reciprocal, loop.getResult(0));
 }
 
 Value Lowering::scalarOp(OpBuilder &b, Location loc, const Instruction &inst, ValueRange a) {
@@ -255,17 +301,26 @@ Value Lowering::scalarOp(OpBuilder &b, Location loc, const Instruction &inst, Va
   case OpKind::Div: {
     if (fp)
       return b.create<arith::DivFOp>(loc, a[0], a[1]);
-    // Integer division truncates; a zero divisor gives 0 (no trap).
+    // Integer division truncates; a zero divisor gives 0 and INT_MIN / -1 gives INT_MIN (-x
+    // wraps). Both would trap in divsi (SIGFPE on x86), so the divisor becomes 1 there.
     Value zero = cst(0);
     Value isZero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[1], zero);
-    Value safe = b.create<arith::SelectOp>(loc, isZero, cst(1), a[1]);
-    Value q = boolean ? b.create<arith::DivUIOp>(loc, a[0], safe).getResult()
-                      : b.create<arith::DivSIOp>(loc, a[0], safe).getResult();
+    if (boolean) {
+      Value safe = b.create<arith::SelectOp>(loc, isZero, cst(1), a[1]);
+      Value q = b.create<arith::DivUIOp>(loc, a[0], safe);
+      return b.create<arith::SelectOp>(loc, isZero, zero, q);
+    }
+    Value isMinusOne = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, a[1], cst(-1));
+    Value trivial = b.create<arith::OrIOp>(loc, isZero, isMinusOne);
+    Value safe = b.create<arith::SelectOp>(loc, trivial, cst(1), a[1]);
+    Value q = b.create<arith::DivSIOp>(loc, a[0], safe);
+    q = b.create<arith::SelectOp>(loc, isMinusOne, b.create<arith::SubIOp>(loc, zero, a[0]), q);
     return b.create<arith::SelectOp>(loc, isZero, zero, q);
   }
   case OpKind::Pow:
-    return fp ? b.create<math::PowFOp>(loc, a[0], a[1]).getResult()
-              : b.create<math::IPowIOp>(loc, a[0], a[1]).getResult();
+    if (fp)
+      return b.create<math::PowFOp>(loc, a[0], a[1]);
+    return integerPow(b, loc, a[0], a[1]);
   case OpKind::Min:
     if (fp)
       return b.create<arith::MinimumFOp>(loc, a[0], a[1]);
@@ -416,8 +471,10 @@ Value Lowering::reduce(const Instruction &inst, Value x) {
         Value r;
         switch (inst.kind) {
         case OpKind::ReduceSum:
+          // Sums may be reassociated, so LLVM vectorises them (docs/ops.md says so).
           r = boolean ? b.create<arith::OrIOp>(loc, a[0], a[1]).getResult()
-              : fp    ? b.create<arith::AddFOp>(loc, a[0], a[1]).getResult()
+              : fp    ? b.create<arith::AddFOp>(loc, a[0], a[1], arith::FastMathFlags::reassoc)
+                            .getResult()
                       : b.create<arith::AddIOp>(loc, a[0], a[1]).getResult();
           break;
         case OpKind::ReduceMax:
@@ -669,8 +726,21 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
         });
     return loop.getResult(0);
   };
+  // One-shot bufferization rejects an scf.for whose init is a function argument (or a view of
+  // one) when its result is materialized into that argument ("cannot avoid RaW conflict": the
+  // loop result is not known to be equivalent to its init before the analysis). The loop then
+  // accumulates into a copy; a known limitation: such a state is updated through a temporary.
+  Value root = x;
+  while (Operation *def = root.getDefiningOp()) {
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ExtractSliceOp>(def))
+      break;
+    root = def->getOperand(0);
+  }
+  Value init = x;
+  if (isa<BlockArgument>(root))
+    init = b_.create<linalg::CopyOp>(loc_, x, empty(in)).getResult(0);
   SmallVector<Value> ivs;
-  return nest(b_, loc_, ivs, x);
+  return nest(b_, loc_, ivs, init);
 }
 
 Value Lowering::emit(const Instruction &inst) {
@@ -935,15 +1005,26 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
     else
       emitGroup(groups_[unit.group], unit.group);
   }
-  SmallVector<Value> results;
+  // A value that is another written slot's old contents (a swap of two states) is copied before
+  // any slot is overwritten.
+  SmallVector<Value> stored(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].output == kNoValue)
       continue;
-    Value dest = entry->getArgument(i);
-    auto m = b_.create<bufferization::MaterializeInDestinationOp>(loc_, values_[slots[i].output],
-                                                                   dest);
-    results.push_back(m.getResult());
+    stored[i] = values_[slots[i].output];
+    if (llvm::any_of(slots, [&](const Slot &other) {
+          return &other != &slots[i] && other.input == slots[i].output &&
+                 other.output != kNoValue && other.output != other.input;
+        }))
+      stored[i] = b_.create<bufferization::AllocTensorOp>(loc_, tensorType(slots[i].type),
+                                                          ValueRange{}, stored[i]);
   }
+  SmallVector<Value> results;
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (stored[i])
+      results.push_back(b_.create<bufferization::MaterializeInDestinationOp>(
+                              loc_, stored[i], entry->getArgument(i))
+                            .getResult());
   b_.create<func::ReturnOp>(loc_, results);
   return module;
 }

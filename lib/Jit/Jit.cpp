@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,17 +54,23 @@ struct JitCore::Entry {
 
   TracedFunction traced;
   std::unique_ptr<compiler::Executable> exe;
-  /// The states' locks, sorted by address and unique, taken in that order by every call.
-  std::vector<std::mutex *> locks;
+  /// The states' locks, sorted by address and unique, taken in that order by every call, and
+  /// this entry's own lock (for `results`), always taken last.
+  std::vector<SpinLock *> locks;
+  SpinLock ownLock;
   /// Result buffers of the previous call, reused when the caller has dropped them.
   std::vector<Array> results;
-  absl::Mutex resultsMutex;
 };
 
 struct JitCore::State {
   JitOptions options;
   mutable absl::Mutex mutex;
-  std::vector<std::shared_ptr<Entry>> entries ABSL_GUARDED_BY(mutex);
+  std::vector<std::unique_ptr<Entry>> entries ABSL_GUARDED_BY(mutex);
+  /// Entries dropped by clearCache, kept alive until the function dies: a call on another thread
+  /// may still be running one.
+  std::vector<std::unique_ptr<Entry>> retired ABSL_GUARDED_BY(mutex);
+  /// The entry of the latest call: the common hit is checked without taking `mutex`.
+  std::atomic<Entry *> latest{nullptr};
   CompileStats last ABSL_GUARDED_BY(mutex);
 };
 
@@ -110,13 +117,19 @@ static std::string explainMiss(const JitCore::Entry &e, const CallArgs &args, ui
   return "a static argument changed";
 }
 
-std::shared_ptr<JitCore::Entry> JitCore::lookup(const CallArgs &args, const TreeFunction &trace) {
+JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
   State &s = *state_;
   uint64_t hooks = bst::hooks::version();
+  Entry *latest = s.latest.load(std::memory_order_acquire);
+  if (latest && latest->hookVersion == hooks &&
+      sameKey(latest->argLeaves, latest->argDefs, latest->statics, args)) [[likely]]
+    return *latest;
   absl::MutexLock lock(&s.mutex);
   for (auto &e : s.entries)
-    if (e->hookVersion == hooks && sameKey(e->argLeaves, e->argDefs, e->statics, args))
-      return e;
+    if (e->hookVersion == hooks && sameKey(e->argLeaves, e->argDefs, e->statics, args)) {
+      s.latest.store(e.get(), std::memory_order_release);
+      return *e;
+    }
 
   // Miss: trace and compile while holding the lock, so a function compiles once.
   if (explainCacheMisses()) {
@@ -124,7 +137,7 @@ std::shared_ptr<JitCore::Entry> JitCore::lookup(const CallArgs &args, const Tree
     std::fprintf(stderr, "bst: jit '%s' compiles a new version: %s\n", s.options.name.c_str(),
                  why.c_str());
   }
-  auto entry = std::make_shared<Entry>();
+  auto entry = std::make_unique<Entry>();
   for (const Tensor &t : args.leaves)
     entry->argLeaves.push_back(t.abstract());
   for (const Tree *t : args.trees)
@@ -143,35 +156,39 @@ std::shared_ptr<JitCore::Entry> JitCore::lookup(const CallArgs &args, const Tree
     }
   }
   auto start = Clock::now();
-  entry->traced = traceFunction(trace, signatures);
+  entry->traced = traceFunction(TreeFunction(trace), signatures);
   double traceMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   compiler::CompileOptions options;
   options.optLevel = s.options.optLevel;
   entry->exe = compiler::compile(entry->traced.program, s.options.name, options);
   for (const bst::State &st : entry->traced.states)
-    entry->locks.push_back(&StateAccess::mutex(st));
+    entry->locks.push_back(&StateAccess::lock(st));
   std::sort(entry->locks.begin(), entry->locks.end());
   entry->locks.erase(std::unique(entry->locks.begin(), entry->locks.end()), entry->locks.end());
   s.last = {traceMs, entry->exe->lowerMs(), entry->exe->pipelineMs(), entry->exe->llvmMs()};
-  s.entries.push_back(entry);
-  return entry;
+  Entry &result = *entry;
+  s.entries.push_back(std::move(entry));
+  s.latest.store(&result, std::memory_order_release);
+  return result;
 }
 
 namespace {
-/// Holds a set of state locks (already sorted) for one call.
-class StateLocks {
+/// Holds an entry's locks for one call: its states' (sorted), then its own.
+class CallLocks {
 public:
-  explicit StateLocks(const std::vector<std::mutex *> &locks) : locks_(locks) {
-    for (std::mutex *m : locks_)
-      m->lock();
+  explicit CallLocks(JitCore::Entry &entry) : entry_(entry) {
+    for (SpinLock *l : entry_.locks)
+      l->lock();
+    entry_.ownLock.lock();
   }
-  ~StateLocks() {
-    for (auto it = locks_.rbegin(); it != locks_.rend(); ++it)
+  ~CallLocks() {
+    entry_.ownLock.unlock();
+    for (auto it = entry_.locks.rbegin(); it != entry_.locks.rend(); ++it)
       (*it)->unlock();
   }
 
 private:
-  const std::vector<std::mutex *> &locks_;
+  JitCore::Entry &entry_;
 };
 } // namespace
 
@@ -186,8 +203,7 @@ void JitCore::run(Entry &entry, const CallArgs &args, Tensor *results) {
           " that is not active on this thread. Create the states a jitted function uses outside "
           "of any trace."));
   absl::InlinedVector<void *, 16> buffers(slots.size());
-  StateLocks locks(entry.locks);
-  absl::MutexLock resultLock(&entry.resultsMutex);
+  CallLocks locks(entry);
   size_t numResults = 0;
   for (size_t i = 0; i < slots.size(); ++i) {
     const Slot &slot = slots[i];
@@ -223,24 +239,28 @@ void JitCore::run(Entry &entry, const CallArgs &args, Tensor *results) {
     results[k] = entry.results[k];
 }
 
-Tree JitCore::call(const CallArgs &args, const TreeFunction &trace) {
-  std::shared_ptr<Entry> entry = lookup(args, trace);
-  size_t n = entry->traced.resultDef.numLeaves();
+Tree JitCore::call(const CallArgs &args, TraceRef trace) {
+  Entry &entry = lookup(args, trace);
+  size_t n = entry.traced.resultDef.numLeaves();
   std::vector<Tensor> results(n);
-  run(*entry, args, results.data());
-  return entry->traced.resultDef.unflatten(std::move(results));
+  run(entry, args, results.data());
+  return entry.traced.resultDef.unflatten(std::move(results));
 }
 
-Tensor JitCore::callSingle(const CallArgs &args, const TreeFunction &trace) {
-  std::shared_ptr<Entry> entry = lookup(args, trace);
+Tensor JitCore::callSingle(const CallArgs &args, TraceRef trace) {
+  Entry &entry = lookup(args, trace);
   Tensor result;
-  run(*entry, args, &result);
+  run(entry, args, &result);
   return result;
 }
 
-Lowered JitCore::lower(const CallArgs &args, const TreeFunction &trace) {
-  std::shared_ptr<Entry> entry = lookup(args, trace);
-  const Program &p = entry->traced.program;
+void JitCore::callVoid(const CallArgs &args, TraceRef trace) {
+  run(lookup(args, trace), args, nullptr);
+}
+
+Lowered JitCore::lower(const CallArgs &args, TraceRef trace) {
+  Entry &entry = lookup(args, trace);
+  const Program &p = entry.traced.program;
   Lowered out;
   out.name = state_->options.name;
   out.mlir = compiler::lowerToMlir(p, out.name);
@@ -258,6 +278,9 @@ size_t JitCore::cacheSize() const {
 
 void JitCore::clearCache() {
   absl::MutexLock lock(&state_->mutex);
+  state_->latest.store(nullptr, std::memory_order_release);
+  for (auto &e : state_->entries)
+    state_->retired.push_back(std::move(e));
   state_->entries.clear();
 }
 

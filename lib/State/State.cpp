@@ -21,7 +21,7 @@ struct StateImpl {
   Signature signature;
   FrameId frame;
   std::shared_ptr<HookRegistry> hooks; // Created by the first addHook.
-  std::mutex mutex;                    // Serialises compiled calls that write this state.
+  SpinLock lock;                       // Serialises compiled calls that touch this state.
 };
 
 std::string kindNameFromTypeId(const char *mangled) {
@@ -244,7 +244,7 @@ HookHandle State::addHook(HookPoint point, HookFn fn, int priority) {
 
 Tree &detail::StateAccess::stored(const State &state) { return state.impl_->value; }
 
-std::mutex &detail::StateAccess::mutex(const State &state) { return state.impl_->mutex; }
+detail::SpinLock &detail::StateAccess::lock(const State &state) { return state.impl_->lock; }
 
 const void *detail::StateAccess::identity(const State &state) { return state.impl_.get(); }
 

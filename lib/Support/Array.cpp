@@ -32,6 +32,13 @@ struct Array::Buffer {
   size_t nbytes;
 };
 
+Array::Array() : numElements_(1), dtype_(DType::f32) {
+  // Copy-on-write keeps the shared zero intact: this buffer is never written.
+  static const auto *zero = new std::shared_ptr<Buffer>(
+      std::make_shared<Buffer>(sizeof(float), AbstractArray{Shape{}, DType::f32}));
+  buffer_ = *zero;
+}
+
 Array::Array(const Shape &shape, DType dtype)
     : shape_(shape), numElements_(shape.numElements()), dtype_(dtype) {
   size_t elem = sizeOf(dtype);

@@ -22,6 +22,11 @@ Tensor apply(OpKind kind, const std::vector<Tensor> &operands, const OpAttrs &at
       throwLeakedTracer(*traced);
     return tracer->record(kind, operands, attrs, std::move(type));
   }
+  // While tracing, a broadcast or iota of constants is recorded rather than materialised: a
+  // weak scalar meeting a million-element traced tensor stays one scalar constant.
+  if ((kind == OpKind::BroadcastInDim || kind == OpKind::Iota) && type.shape.numElements() > 16)
+    if (Tracer *tracer = Tracer::current())
+      return tracer->record(kind, operands, attrs, std::move(type));
   std::vector<Array> arrays;
   arrays.reserve(operands.size());
   for (const Tensor &t : operands)

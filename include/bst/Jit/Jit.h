@@ -16,6 +16,7 @@
 #include "bst/Trace/Tracer.h"
 
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 
 #include <cstring>
 #include <memory>
@@ -82,6 +83,9 @@ struct CallArgs {
   bool traced = false;
 };
 
+/// Calls the user's function on traced trees (used only on a cache miss).
+using TraceRef = absl::FunctionRef<Tree(const std::vector<Tree> &)>;
+
 /// The type-erased core of a jitted function: the cache and the call path.
 /// Thread safety: calls and compiles may come from several threads; compiles are serialised per
 /// function, and calls that touch the same states are serialised by the states' locks.
@@ -92,10 +96,12 @@ public:
 
   /// Calls the compiled function for `args`, compiling on a cache miss with `trace` (which
   /// calls the user's function on traced trees). Returns the result leaves' tree.
-  Tree call(const CallArgs &args, const TreeFunction &trace);
+  Tree call(const CallArgs &args, TraceRef trace);
   /// The result of a call whose result is a single tensor, without building a Tree.
-  Tensor callSingle(const CallArgs &args, const TreeFunction &trace);
-  Lowered lower(const CallArgs &args, const TreeFunction &trace);
+  Tensor callSingle(const CallArgs &args, TraceRef trace);
+  /// A call whose function returns nothing.
+  void callVoid(const CallArgs &args, TraceRef trace);
+  Lowered lower(const CallArgs &args, TraceRef trace);
   size_t cacheSize() const;
   void clearCache();
   CompileStats lastCompile() const;
@@ -104,7 +110,7 @@ public:
 
 private:
   struct State;
-  std::shared_ptr<Entry> lookup(const CallArgs &args, const TreeFunction &trace);
+  Entry &lookup(const CallArgs &args, TraceRef trace);
   void run(Entry &entry, const CallArgs &args, Tensor *results);
   std::unique_ptr<State> state_;
 };
@@ -183,7 +189,7 @@ public:
     if constexpr (std::is_void_v<R>) {
       if (call.traced) // Inside another trace: trace through, nothing to compile.
         return (void)trace(tracedArgs(args...));
-      core_->call(call, trace);
+      core_->callVoid(call, trace);
     } else if constexpr (detail::isTensorLike<std::decay_t<R>>()) {
       if (call.traced)
         return trace(tracedArgs(args...)).leaf();
@@ -228,7 +234,7 @@ private:
     return out;
   }
 
-  template <class R, class... Args> TreeFunction makeTrace(const Args &...args) {
+  template <class R, class... Args> auto makeTrace(const Args &...args) {
     return [this, &args...](const std::vector<Tree> &traced) -> Tree {
       return invoke<R>(traced, std::index_sequence_for<Args...>{}, args...);
     };

@@ -11,10 +11,10 @@
 
 #include "bst/State/Hooks.h"
 #include "bst/State/TraceContext.h"
+#include "bst/Support/SpinLock.h"
 #include "bst/Support/Tree.h"
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -63,7 +63,7 @@ struct StateAccess {
   /// The stored value. The caller keeps its signature unchanged.
   static Tree &stored(const State &state);
   /// Held while a compiled call reads or writes the state's buffers.
-  static std::mutex &mutex(const State &state);
+  static SpinLock &lock(const State &state);
   /// A key unique to the state while it lives.
   static const void *identity(const State &state);
 };

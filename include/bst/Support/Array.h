@@ -29,8 +29,8 @@ inline constexpr size_t kArrayAlignment = 64;
 /// threads even when they share a buffer; one Array object must not be written from two threads.
 class Array {
 public:
-  /// A zero-filled f32 scalar.
-  Array() : Array(Shape{}, DType::f32) {}
+  /// A zero f32 scalar. Shares one immutable buffer: default construction never allocates.
+  Array();
   /// A zero-filled array. Throws bst::Error (OutOfMemory) if the buffer cannot be allocated.
   Array(const Shape &shape, DType dtype);
 

@@ -61,9 +61,9 @@ public:
     return array_;
   }
   /// The elements as a std::vector<T>; T must match dtype().
-  template <class T> std::vector<T> toVector() const { return array_.toVector<T>(); }
+  template <class T> std::vector<T> toVector() const { return array().toVector<T>(); }
   /// The single element of a one-element tensor.
-  template <class T> T item() const { return array_.item<T>(); }
+  template <class T> T item() const { return array().item<T>(); }
 
   /// The array's toString(), or "traced f32[4]".
   std::string toString() const;

@@ -1,0 +1,295 @@
+//===- JitTest.cpp - bst::jit: results, cache, in-place updates, errors ----===//
+#include "bst/Jit/Jit.h"
+#include "bst/Compiler/Compiler.h"
+#include "bst/Trace/Ops.h"
+#include "../TestUtil.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <optional>
+#include <thread>
+
+using namespace bst;
+using bst::testing::errorOf;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<float> vals(const State &s) { return s.value().toVector<float>(); }
+Array vec(std::vector<float> v) {
+  int64_t n = static_cast<int64_t>(v.size());
+  return Array::fromVector(v, {n});
+}
+
+struct Lif {
+  HiddenState v{zeros({64}), {.name = "lif.v"}};
+  ParamState tau{full({64}, 10.f), {.name = "lif.tau"}};
+  ShortTermState spike{zeros({64}), {.name = "lif.spike"}};
+  void operator()(const Tensor &input) {
+    Tensor v0 = v.value();
+    Tensor nv = v0 + 0.1f * (input - v0) / tau.value();
+    Tensor fired = nv > 1.f;
+    v.setValue(where(fired, 0.f, nv));
+    spike.setValue(cast(fired, f32));
+  }
+};
+
+Array drive() {
+  std::vector<float> d(64);
+  for (int i = 0; i < 64; ++i)
+    d[i] = 1.f + 2.f * i / 64.f;
+  return vec(d);
+}
+
+TEST(JitTest, CompiledStepMatchesEagerStep) {
+  Lif compiled, eager;
+  Array input = drive();
+  auto step = jit([&](const Tensor &i) { compiled(i); });
+  for (int k = 0; k < 200; ++k) {
+    step(input);
+    eager(input);
+    ASSERT_EQ(vals(compiled.v), vals(eager.v)) << "step " << k;
+    ASSERT_EQ(vals(compiled.spike), vals(eager.spike)) << "step " << k;
+  }
+  EXPECT_EQ(step.cacheSize(), 1u);
+}
+
+TEST(JitTest, StatesAreUpdatedInPlace) {
+  Lif lif;
+  Array input = drive();
+  auto step = jit([&](const Tensor &i) { lif(i); });
+  step(input);
+  const void *before = lif.v.value().leaf().array().rawData();
+  step(input);
+  EXPECT_EQ(lif.v.value().leaf().array().rawData(), before);
+}
+
+TEST(JitTest, AHeldArrayIsNeverWritten) {
+  HiddenState s(vec({1, 2, 3}), {.name = "s"});
+  auto step = jit([&](const Tensor &x) { s.setValue(s.value() + x); });
+  Array held = s.value().leaf().array();
+  Tree old = s.value();
+  step(vec({10, 10, 10}));
+  EXPECT_EQ(held.toVector<float>(), (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(old.toVector<float>(), (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(vals(s), (std::vector<float>{11, 12, 13}));
+}
+
+TEST(JitTest, TracingChangesNoState) {
+  HiddenState s(vec({1, 2}), {.name = "s"});
+  bool sawTraced = false;
+  auto step = jit([&](const Tensor &x) {
+    s.setValue(s.value() * x);
+    sawTraced = s.value().leaf().isTraced();
+    // While tracing, the stored value is untouched: the write is recorded, not performed.
+    EXPECT_EQ(detail::StateAccess::stored(s).toVector<float>(), (std::vector<float>{1, 2}));
+  });
+  step(vec({3, 3}));
+  EXPECT_TRUE(sawTraced);
+  EXPECT_EQ(vals(s), (std::vector<float>{3, 6}));
+}
+
+TEST(JitTest, ResultsOfEveryShape) {
+  HiddenState s(vec({1, 2}));
+  auto single = jit([&](const Tensor &x) { return s.value() + x; });
+  EXPECT_EQ(single(vec({1, 1})).toVector<float>(), (std::vector<float>{2, 3}));
+  auto tree = jit([&](const Tensor &x) {
+    return Tree::dict({{"sum", sum(x)}, {"twice", x * 2.f}});
+  });
+  Tree r = tree(vec({1, 2}));
+  EXPECT_EQ(r["sum"].leaf().item<float>(), 3.f);
+  EXPECT_EQ(r["twice"].toVector<float>(), (std::vector<float>{2, 4}));
+  auto none = jit([&](const Tensor &x) { s.setValue(x); });
+  none(vec({5, 6}));
+  EXPECT_EQ(vals(s), (std::vector<float>{5, 6}));
+}
+
+TEST(JitTest, AReturnedResultIsNotOverwrittenByTheNextCall) {
+  auto f = jit([](const Tensor &x) { return x + 1.f; });
+  Tensor r1 = f(vec({1}));
+  Tensor r2 = f(vec({5}));
+  EXPECT_EQ(r1.toVector<float>(), std::vector<float>{2});
+  EXPECT_EQ(r2.toVector<float>(), std::vector<float>{6});
+}
+
+TEST(JitTest, CacheHitsAndMisses) {
+  int traces = 0;
+  auto f = jit([&](const Tensor &x) {
+    ++traces;
+    return x * 2.f;
+  });
+  f(vec({1, 2}));
+  f(vec({3, 4}));
+  EXPECT_EQ(traces, 1);
+  EXPECT_EQ(f.cacheSize(), 1u);
+  f(vec({1, 2, 3})); // new shape
+  EXPECT_EQ(f.cacheSize(), 2u);
+  EXPECT_EQ(f(Array::fromVector<double>({1, 2}, {2})).dtype(), f64); // new dtype
+  EXPECT_EQ(f.cacheSize(), 3u);
+  EXPECT_EQ(traces, 3);
+  f(vec({9, 9}));
+  EXPECT_EQ(traces, 3);
+  f.clearCache();
+  EXPECT_EQ(f.cacheSize(), 0u);
+  EXPECT_EQ(f(vec({1, 2})).toVector<float>(), (std::vector<float>{2, 4}));
+  EXPECT_EQ(traces, 4);
+}
+
+TEST(JitTest, ChangingHooksRecompiles) {
+  HiddenState s(vec({0}), {.name = "s"});
+  auto f = jit([&](const Tensor &x) { s.setValue(x); });
+  f(vec({1}));
+  EXPECT_EQ(f.cacheSize(), 1u);
+  {
+    // A write_before hook runs once during tracing: its transform is compiled in.
+    HookHandle h = s.addHook(HookPoint::writeBefore,
+                             [](HookEvent &e) { e.replaceValue(e.value().leaf() * 10.f); });
+    f(vec({2}));
+    EXPECT_EQ(f.cacheSize(), 2u);
+    EXPECT_EQ(vals(s), std::vector<float>{20});
+  }
+  f(vec({3})); // hook removed: a third version
+  EXPECT_EQ(vals(s), std::vector<float>{3});
+  EXPECT_EQ(f.cacheSize(), 3u);
+}
+
+TEST(JitTest, StaticArgumentsAreKeysByValue) {
+  auto f = jit([](const Tensor &x, int k) { return x * static_cast<float>(k); });
+  EXPECT_EQ(f(vec({1}), 2).toVector<float>(), std::vector<float>{2});
+  EXPECT_EQ(f(vec({1}), 3).toVector<float>(), std::vector<float>{3});
+  EXPECT_EQ(f(vec({2}), 2).toVector<float>(), std::vector<float>{4});
+  EXPECT_EQ(f.cacheSize(), 2u);
+}
+
+TEST(JitTest, TreeArguments) {
+  auto f = jit([](const Tree &p, const Tensor &x) { return p["w"].leaf() * x + p["b"].leaf(); });
+  Tree params = Tree::dict({{"w", vec({2, 3})}, {"b", vec({1, 1})}});
+  EXPECT_EQ(f(params, vec({1, 2})).toVector<float>(), (std::vector<float>{3, 7}));
+}
+
+TEST(JitTest, ClosedOverArraysAreCaptured) {
+  std::vector<float> big(100);
+  for (int i = 0; i < 100; ++i)
+    big[i] = static_cast<float>(i);
+  Array weights = vec(big);
+  auto f = jit([&](const Tensor &x) { return x * weights; });
+  Tensor r = f(full({100}, 2.f));
+  EXPECT_EQ(r.toVector<float>()[99], 198.f);
+  EXPECT_THAT(f.lower(full({100}, 2.f)).program, HasSubstr("capture"));
+}
+
+TEST(JitTest, JitInsideJitTracesThrough) {
+  auto inner = jit([](const Tensor &x) { return x + 1.f; });
+  auto outer = jit([&](const Tensor &x) { return inner(x) * 2.f; });
+  EXPECT_EQ(outer(vec({1})).toVector<float>(), std::vector<float>{4});
+  EXPECT_EQ(inner.cacheSize(), 0u);
+}
+
+TEST(JitTest, LeakedTracerIsAnError) {
+  std::optional<Tensor> leaked;
+  auto f = jit([&](const Tensor &x) {
+    leaked = x * 2.f;
+    return x;
+  });
+  f(vec({1}));
+  ASSERT_TRUE(leaked->isTraced());
+  EXPECT_THAT(errorOf<TraceContextError>([&] { exp(*leaked); }),
+              HasSubstr("leaked tracer: a traced tensor (f32[1]) of trace frame"));
+  EXPECT_THAT(errorOf<TraceContextError>([&] { exp(*leaked); }),
+              HasSubstr("was used after its trace ended"));
+  EXPECT_THAT(errorOf([&] { leaked->toVector<float>(); }),
+              HasSubstr("are not known while its function is being traced"));
+}
+
+TEST(JitTest, SignatureErrorWhileTracingChangesNothingAndKeepsTheCacheUsable) {
+  HiddenState s(vec({1, 2}), {.name = "s"});
+  auto bad = jit([&](const Tensor &x) { s.setValue(x); });
+  EXPECT_THAT(errorOf<SignatureError>([&] { bad(vec({1, 2, 3})); }),
+              HasSubstr("cannot write HiddenState 's': its signature is frozen as f32[2]"));
+  EXPECT_EQ(vals(s), (std::vector<float>{1, 2}));
+  EXPECT_EQ(bad.cacheSize(), 0u);
+  bad(vec({7, 8}));
+  EXPECT_EQ(vals(s), (std::vector<float>{7, 8}));
+}
+
+TEST(JitTest, ReadsAfterWritesSeeTheWrittenValue) {
+  HiddenState a(vec({1}), {.name = "a"}), b(vec({0}), {.name = "b"});
+  auto f = jit([&](const Tensor &) {
+    a.setValue(a.value() + 1.f);
+    b.setValue(a.value() * 10.f); // sees a + 1
+  });
+  f(vec({0}));
+  EXPECT_EQ(vals(a), std::vector<float>{2});
+  EXPECT_EQ(vals(b), std::vector<float>{20});
+}
+
+TEST(JitTest, SwappingTwoStatesNeedsNoTemporaryFromTheUser) {
+  HiddenState a(vec({1, 2}), {.name = "a"}), b(vec({3, 4}), {.name = "b"});
+  auto swap = jit([&](const Tensor &) {
+    Tensor av = a.value(), bv = b.value();
+    a.setValue(bv);
+    b.setValue(av);
+  });
+  swap(vec({0}));
+  EXPECT_EQ(vals(a), (std::vector<float>{3, 4}));
+  EXPECT_EQ(vals(b), (std::vector<float>{1, 2}));
+  swap(vec({0}));
+  EXPECT_EQ(vals(a), (std::vector<float>{1, 2}));
+}
+
+TEST(JitTest, ConcurrentCallsOnSharedStatesAreSerialised) {
+  HiddenState count(vec({0}), {.name = "count"});
+  auto inc = jit([&](const Tensor &x) { count.setValue(count.value() + x); });
+  inc(vec({0}));
+  auto work = [&] {
+    for (int i = 0; i < 2000; ++i)
+      inc(vec({1}));
+  };
+  std::thread t1(work), t2(work);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(vals(count), std::vector<float>{4000});
+}
+
+TEST(JitTest, StateOfAnEndedFrameCannotBeCalled) {
+  std::optional<HiddenState> s;
+  std::optional<Jitted<std::function<void(const Tensor &)>>> f;
+  {
+    TraceFrame frame;
+    s.emplace(vec({1}), StateOptions{.name = "scratch"});
+    f.emplace(std::function<void(const Tensor &)>([&](const Tensor &x) { s->setValue(x); }),
+              JitOptions{});
+    (*f)(vec({2}));
+    EXPECT_EQ(vals(*s), std::vector<float>{2});
+  }
+  EXPECT_THAT(errorOf<TraceContextError>([&] { (*f)(vec({3})); }),
+              HasSubstr("it reads or writes HiddenState 'scratch', which belongs to trace frame"));
+  EXPECT_EQ(vals(*s), std::vector<float>{2});
+}
+
+TEST(JitTest, LowerGivesMlirAndManifest) {
+  Lif lif;
+  auto step = jit([&](const Tensor &i) { lif(i); }, {.name = "lif_step"});
+  Lowered l = step.lower(drive());
+  EXPECT_THAT(l.mlir, HasSubstr("func.func @lif_step("));
+  EXPECT_THAT(l.mlir, HasSubstr("bst.slot = \"lif.v\""));
+  EXPECT_THAT(l.manifestJson(),
+              HasSubstr("{\"index\": 1, \"role\": \"state\", \"name\": \"lif.v\", \"kind\": "
+                        "\"HiddenState\", \"dtype\": \"f32\", \"shape\": [64], \"read\": true, "
+                        "\"written\": true}"));
+  EXPECT_THAT(l.manifestJson(), HasSubstr("\"format_version\": 1"));
+}
+
+TEST(CompilerTest, MalformedModuleIsAnErrorWithItsLocation) {
+  try {
+    compiler::compileModule("func.func @f(%x: tensor<4xf32>) {\n  return %y\n}\n", "f");
+    FAIL() << "compiled a malformed module";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.code(), ErrorCode::Compile);
+    EXPECT_THAT(e.what(), HasSubstr("parsing the MLIR module failed"));
+    EXPECT_THAT(e.what(), HasSubstr("<module>:2:"));
+  }
+}
+
+} // namespace
