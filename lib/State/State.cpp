@@ -155,12 +155,34 @@ static FrameObserver *observerFor(const StateImpl &s) {
   return s.frame == currentTraceFrame() ? nullptr : currentFrameObserver();
 }
 
+static bool hasTracedLeaf(const Tree &t) {
+  if (t.isLeaf())
+    return t.leaf().isTraced();
+  for (size_t i = 0; i < t.size(); ++i)
+    if (hasTracedLeaf(t[i]))
+      return true;
+  return false;
+}
+
+/// Storing a traced value outside of any trace would leave a leaked tracer in the state.
+static void checkNotLeaked(const StateImpl &s, const Tree &value, std::string_view verb) {
+  if (currentTraceFrame() != kEagerFrame || !hasTracedLeaf(value)) [[likely]]
+    return;
+  throw TraceContextError(absl::StrCat(
+      "cannot ", std::string(verb), " ", describeImpl(s),
+      " with a traced value outside of any trace (leaked tracer): the value was computed "
+      "inside a traced function and kept after it returned. Return it from the jitted function "
+      "instead, and write the state with the result."));
+}
+
 void State::setValue(Tree value) {
   StateImpl &s = *impl_;
   checkFrame(s, "write");
   FrameObserver *observer = observerFor(s);
   bool before = hasHooks(s, HookPoint::writeBefore);
   bool after = hasHooks(s, HookPoint::writeAfter);
+  if (!observer)
+    checkNotLeaked(s, value, "write");
   if (!before && !after && !observer) [[likely]] {
     if (!s.signature.matches(value)) [[unlikely]]
       throwSignatureError(s, value, "write", false);
@@ -195,6 +217,7 @@ void State::restore(Tree value) {
   checkFrame(s, "restore");
   if (!s.signature.matches(value))
     throwSignatureError(s, value, "restore", false);
+  checkNotLeaked(s, value, "restore");
   if (FrameObserver *observer = observerFor(s)) {
     observer->writeState(*this, value);
     if (hasHooks(s, HookPoint::restore))

@@ -200,6 +200,11 @@ TEST(JitTest, LeakedTracerIsAnError) {
               HasSubstr("was used after its trace ended"));
   EXPECT_THAT(errorOf([&] { leaked->toVector<float>(); }),
               HasSubstr("are not known while its function is being traced"));
+  HiddenState s(vec({5}), {.name = "s"});
+  EXPECT_THAT(errorOf<TraceContextError>([&] { s.setValue(*leaked); }),
+              HasSubstr("cannot write HiddenState 's' with a traced value outside of any trace "
+                        "(leaked tracer)"));
+  EXPECT_EQ(vals(s), std::vector<float>{5});
 }
 
 TEST(JitTest, SignatureErrorWhileTracingChangesNothingAndKeepsTheCacheUsable) {
