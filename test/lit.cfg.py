@@ -18,3 +18,16 @@ config.environment["PATH"] = os.pathsep.join(
 )
 config.substitutions.append(("%bst_bin", config.bst_tools_dir))
 config.substitutions.append(("%bst_src", config.bst_src_root))
+
+# The passes of bst's CPU pipeline (buildBstCpuPipeline in lib/Compiler/Pipeline.cpp) up to and
+# including one-shot bufferization, for tests of the bufferized stage. The pipeline itself also
+# makes copies linalg.copy (here they stay memref.copy). Keep in sync with Pipeline.cpp.
+config.substitutions.append(
+    (
+        "%bst_bufferize",
+        "--canonicalize --linalg-fuse-elementwise-ops --canonicalize --eliminate-empty-tensors "
+        "'--one-shot-bufferize=bufferize-function-boundaries "
+        "function-boundary-type-conversion=identity-layout-map' "
+        "--drop-equivalent-buffer-results",
+    )
+)
