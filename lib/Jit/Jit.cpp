@@ -58,6 +58,7 @@ struct JitCore::Entry {
   /// this entry's own lock (for `results`), always taken last.
   std::vector<SpinLock *> locks;
   SpinLock ownLock;
+  bool hasResults = false;
   /// Result buffers of the previous call, reused when the caller has dropped them.
   std::vector<Array> results;
 };
@@ -88,8 +89,8 @@ static bool sameKey(const std::vector<AbstractArray> &argLeaves,
       statics.size() != args.statics.size())
     return false;
   for (size_t i = 0; i < argLeaves.size(); ++i) {
-    const Tensor &t = args.leaves[i];
-    if (argLeaves[i].dtype != t.dtype() || argLeaves[i].shape != t.shape())
+    const Array &a = *args.leaves[i];
+    if (argLeaves[i].dtype != a.dtype() || argLeaves[i].shape != a.shape())
       return false;
   }
   for (size_t i = 0; i < argDefs.size(); ++i)
@@ -107,9 +108,9 @@ static std::string explainMiss(const JitCore::Entry &e, const CallArgs &args, ui
     return absl::StrCat("the number of argument leaves changed from ", e.argLeaves.size(), " to ",
                         args.leaves.size());
   for (size_t i = 0; i < e.argLeaves.size(); ++i)
-    if (e.argLeaves[i] != args.leaves[i].abstract())
+    if (e.argLeaves[i] != args.leaves[i]->abstract())
       return absl::StrCat("argument leaf ", i, " changed from ", e.argLeaves[i].toString(), " to ",
-                          args.leaves[i].abstract().toString());
+                          args.leaves[i]->abstract().toString());
   for (size_t i = 0; i < e.argDefs.size() && i < args.trees.size(); ++i)
     if (args.trees[i] && (!e.argDefs[i] || *e.argDefs[i] != args.trees[i]->def()))
       return absl::StrCat("the tree structure of argument ", i, " changed to ",
@@ -138,8 +139,8 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
                  why.c_str());
   }
   auto entry = std::make_unique<Entry>();
-  for (const Tensor &t : args.leaves)
-    entry->argLeaves.push_back(t.abstract());
+  for (const Array *a : args.leaves)
+    entry->argLeaves.push_back(a->abstract());
   for (const Tree *t : args.trees)
     entry->argDefs.push_back(t ? std::optional<TreeDef>(t->def()) : std::nullopt);
   entry->statics.assign(args.statics.begin(), args.statics.end());
@@ -152,7 +153,7 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
       signatures.push_back(t->signature());
       leaf += t->numLeaves();
     } else {
-      signatures.push_back(Tree(args.leaves[leaf++]).signature());
+      signatures.push_back(Tree(*args.leaves[leaf++]).signature());
     }
   }
   auto start = Clock::now();
@@ -164,6 +165,7 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
   for (const bst::State &st : entry->traced.states)
     entry->locks.push_back(&StateAccess::lock(st));
   std::sort(entry->locks.begin(), entry->locks.end());
+  entry->hasResults = entry->traced.resultDef.numLeaves() > 0;
   entry->locks.erase(std::unique(entry->locks.begin(), entry->locks.end()), entry->locks.end());
   s.last = {traceMs, entry->exe->lowerMs(), entry->exe->pipelineMs(), entry->exe->llvmMs()};
   Entry &result = *entry;
@@ -179,10 +181,12 @@ public:
   explicit CallLocks(JitCore::Entry &entry) : entry_(entry) {
     for (SpinLock *l : entry_.locks)
       l->lock();
-    entry_.ownLock.lock();
+    if (entry_.hasResults)
+      entry_.ownLock.lock();
   }
   ~CallLocks() {
-    entry_.ownLock.unlock();
+    if (entry_.hasResults)
+      entry_.ownLock.unlock();
     for (auto it = entry_.locks.rbegin(); it != entry_.locks.rend(); ++it)
       (*it)->unlock();
   }
@@ -209,7 +213,7 @@ void JitCore::run(Entry &entry, const CallArgs &args, Tensor *results) {
     const Slot &slot = slots[i];
     switch (slot.role) {
     case SlotRole::Argument:
-      buffers[i] = const_cast<void *>(args.leaves[slot.index].array().rawData());
+      buffers[i] = const_cast<void *>(args.leaves[slot.index]->rawData());
       break;
     case SlotRole::Capture:
       buffers[i] = const_cast<void *>(tf.captures[slot.index].rawData());

@@ -75,12 +75,14 @@ struct StaticArg {
   }
 };
 
-/// The call arguments flattened: tensor leaves, their tree structures, static values.
+/// The call arguments flattened: concrete leaves (pointing into the caller's arguments, which
+/// outlive the call), their tree structures, static values. Building it never allocates for up
+/// to 8 leaves.
 struct CallArgs {
-  absl::InlinedVector<Tensor, 8> leaves;
+  absl::InlinedVector<const Array *, 8> leaves;
   absl::InlinedVector<const Tree *, 4> trees; // Tree arguments, in order (null for a Tensor)
   absl::InlinedVector<StaticArg, 4> statics;
-  bool traced = false;
+  bool traced = false; // Some argument is traced: the call traces through instead.
 };
 
 /// Calls the user's function on traced trees (used only on a cache miss).
@@ -120,14 +122,18 @@ template <class T> constexpr bool isTensorLike() {
 }
 
 template <class T> void addArg(CallArgs &out, const T &arg) {
-  if constexpr (isTensorLike<T>()) {
-    out.leaves.emplace_back(arg);
+  if constexpr (std::is_same_v<T, Array>) {
+    out.leaves.push_back(&arg);
     out.trees.push_back(nullptr);
-    out.traced |= out.leaves.back().isTraced();
+  } else if constexpr (std::is_same_v<T, Tensor>) {
+    out.traced |= arg.isTraced();
+    out.leaves.push_back(arg.isTraced() ? nullptr : &arg.array());
+    out.trees.push_back(nullptr);
   } else if constexpr (std::is_same_v<T, Tree>) {
-    for (const Tensor &t : arg.leaves()) {
+    for (size_t i = 0, n = arg.numLeaves(); i < n; ++i) {
+      const Tensor &t = arg.leafAt(i);
       out.traced |= t.isTraced();
-      out.leaves.push_back(t);
+      out.leaves.push_back(t.isTraced() ? nullptr : &t.array());
     }
     out.trees.push_back(&arg);
   } else if constexpr (std::is_arithmetic_v<T>) {
