@@ -33,9 +33,9 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Refresh the package lists only when they are missing or a first attempt fails.
-if ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/bst-apt.log 2>&1; then
+if ! "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/tmp/bst-apt.log 2>&1; then
   "${sudo[@]}" apt-get update -qq >>/tmp/bst-apt.log 2>&1
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/bst-apt.log 2>&1 || {
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >>/tmp/bst-apt.log 2>&1 || {
     tail -n 30 /tmp/bst-apt.log >&2
     echo "bootstrap.sh: apt-get failed; the full log is /tmp/bst-apt.log" >&2
     exit 1
