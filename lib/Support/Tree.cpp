@@ -77,21 +77,18 @@ const Tree &Tree::operator[](std::string_view key) const {
 }
 
 
-/// The i-th leaf below `t` in flatten order, counting down `i`; null if there are fewer.
-static Tensor *findLeaf(Tree &t, size_t &i, Tensor &(*leafOf)(Tree &)) {
-  if (t.isLeaf())
-    return i-- == 0 ? &leafOf(t) : nullptr;
-  for (size_t c = 0; c < t.size(); ++c)
-    if (Tensor *found = findLeaf(const_cast<Tree &>(t[c]), i, leafOf))
+Tensor *Tree::findLeaf(size_t &i) {
+  if (kind_ == Kind::Leaf)
+    return i-- == 0 ? &leaf_ : nullptr;
+  for (Tree &child : children_)
+    if (Tensor *found = child.findLeaf(i))
       return found;
   return nullptr;
 }
 
 Tensor &Tree::mutableLeafAt(size_t i) {
-  if (kind_ == Kind::Leaf && i == 0)
-    return leaf_;
   size_t remaining = i;
-  Tensor *found = findLeaf(*this, remaining, [](Tree &t) -> Tensor & { return t.leaf_; });
+  Tensor *found = findLeaf(remaining);
   if (!found)
     throw Error(ErrorCode::InvalidArgument,
                 absl::StrCat("leaf index ", i, " is out of range for a tree of ", numLeaves(),

@@ -63,6 +63,17 @@ TEST(TreeTest, FlattenUnflattenRoundTrip) {
   EXPECT_EQ(back.def(), nested.def());
 }
 
+TEST(TreeTest, LeafAtIndexesInFlattenOrder) {
+  Tree t = Tree::list({layer(), Array::fromVector<int64_t>({5}, {1})});
+  EXPECT_EQ(t.leafAt(0).shape(), (Shape{3}));    // b
+  EXPECT_EQ(t.leafAt(1).shape(), (Shape{4, 3})); // w
+  EXPECT_EQ(t.leafAt(2).dtype(), i64);
+  t.mutableLeafAt(2) = Tensor(Array::fromVector<int64_t>({9}, {1}));
+  EXPECT_EQ(t[1].leaf().item<int64_t>(), 9);
+  EXPECT_THAT(errorOf([&] { t.leafAt(3); }),
+              HasSubstr("leaf index 3 is out of range for a tree of 3 leaves"));
+}
+
 TEST(TreeTest, UnflattenChecksLeafCount) {
   EXPECT_THAT(errorOf([] { layer().def().unflatten({zeros({1})}); }),
               HasSubstr("the structure {b: *, w: *} has 2 leaves but 1 were given"));

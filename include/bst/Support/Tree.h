@@ -83,6 +83,8 @@ public:
 private:
   friend class TreeDef;
   friend class Signature;
+  /// The leaf `i` places further in flatten order (counting `i` down), or null.
+  Tensor *findLeaf(size_t &i);
   Kind kind_ = Kind::Leaf;
   Tensor leaf_;
   std::vector<std::string> keys_; // Dict only, sorted, parallel to children_.
