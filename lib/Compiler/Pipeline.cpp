@@ -67,6 +67,19 @@ struct EntryWrapperPass : public PassWrapper<EntryWrapperPass, OperationPass<Mod
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
+    // A function the conversions left alone (convert-func-to-llvm with bare
+    // pointers does not convert dynamically shaped memref arguments) would
+    // otherwise be dropped silently.
+    bool unconverted = false;
+    for (auto f : module.getOps<func::FuncOp>()) {
+      f.emitError("bst-entry-wrappers: function '")
+          << f.getName()
+          << "' was not converted to the LLVM dialect; bst's pipeline "
+             "handles statically shaped tensors only";
+      unconverted = true;
+    }
+    if (unconverted)
+      return signalPassFailure();
     SmallVector<LLVM::LLVMFuncOp> targets;
     for (auto f : module.getOps<LLVM::LLVMFuncOp>())
       if (!f.isExternal() && !f.getName().starts_with("bst_entry_") &&
