@@ -20,6 +20,8 @@ const char *errorCodeName(ErrorCode code) {
     return "internal";
   case ErrorCode::Compile:
     return "compile";
+  case ErrorCode::Checkpoint:
+    return "checkpoint";
   }
   return "unknown";
 }

@@ -23,6 +23,7 @@ enum class ErrorCode {
   OutOfMemory = 5,     ///< A buffer could not be allocated.
   Internal = 6,        ///< A bug in bst; please report it.
   Compile = 7,         ///< The compiler rejected a program or module (with its diagnostics).
+  Checkpoint = 8,      ///< A checkpoint file could not be written, read or matched to the states.
 };
 
 /// Returns a stable lower-case name for `code`, e.g. "signature".
