@@ -9,10 +9,12 @@ packages=(
   cmake ninja-build ccache g++ python3
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev python3-numpy
+  clang-14 libclang-rt-14-dev
 )
 for arg in "$@"; do
   case "$arg" in
-    --peers) packages+=(python3-brian python3-numpy python3-torch python3-matplotlib) ;;
+    --peers) packages+=(python3-brian python3-torch python3-matplotlib) ;;
     -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac

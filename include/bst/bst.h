@@ -2,6 +2,7 @@
 #ifndef BST_BST_H
 #define BST_BST_H
 
+#include "bst/Checkpoint/Checkpoint.h"
 #include "bst/Graph/Attribute.h"
 #include "bst/Graph/Filter.h"
 #include "bst/Graph/Graph.h"
