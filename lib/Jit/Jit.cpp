@@ -1,5 +1,6 @@
 //===- Jit.cpp - The compile cache and the call path of bst::jit ----------===//
 #include "bst/Jit/Jit.h"
+#include "JitTesting.h"
 #include "bst/Compiler/Compiler.h"
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,11 @@ std::string escapeJson(const std::string &s) {
   return out;
 }
 } // namespace
+
+/// Compiles still to fail on this thread (failNextCompilesForTesting).
+static thread_local int injectedCompileFailures = 0;
+
+void failNextCompilesForTesting(int n) { injectedCompileFailures = n; }
 
 /// One compiled version: the key it was compiled for and what a call needs.
 struct JitCore::Entry {
@@ -161,6 +167,10 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
   double traceMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   compiler::CompileOptions options;
   options.optLevel = s.options.optLevel;
+  if (injectedCompileFailures > 0) {
+    --injectedCompileFailures;
+    throw Error(ErrorCode::Compile, "bst compiler: injected failure (failNextCompilesForTesting)");
+  }
   entry->exe = compiler::compile(entry->traced.program, s.options.name, options);
   for (const bst::State &st : entry->traced.states)
     entry->locks.push_back(&StateAccess::lock(st));
