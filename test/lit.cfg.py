@@ -25,9 +25,9 @@ config.substitutions.append(("%bst_src", config.bst_src_root))
 config.substitutions.append(
     (
         "%bst_bufferize",
-        "--canonicalize --linalg-fuse-elementwise-ops --canonicalize --eliminate-empty-tensors "
-        "'--one-shot-bufferize=bufferize-function-boundaries "
+        "--canonicalize "
+        "'--one-shot-bufferize=bufferize-function-boundaries allow-return-allocs-from-loops "
         "function-boundary-type-conversion=identity-layout-map' "
-        "--drop-equivalent-buffer-results",
+        "--canonicalize --bst-results-to-slots",
     )
 )

@@ -21,5 +21,6 @@
 #include "bst/Support/Tensor.h"
 #include "bst/Support/Tree.h"
 #include "bst/Trace/Ops.h"
+#include "bst/Transform/ControlFlow.h"
 
 #endif // BST_BST_H

@@ -19,6 +19,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/ADT/DenseSet.h"
+
 #include "absl/strings/str_cat.h"
 
 #include <cmath>
@@ -102,9 +104,33 @@ private:
     const Instruction *single = nullptr; // or
     int group = -1;
   };
-  void plan();
-  void chooseDestinations();
-  void emitGroup(const Group &group, int groupIndex);
+  /// A value a block stores into a buffer it was given (a written slot, a loop carry): `input`
+  /// is the buffer's old contents in the block (or kNoValue), `output` the new value, `dest` the
+  /// tensor to compute it into when that can be done in place.
+  struct Carry {
+    ValueId input;
+    ValueId output;
+    Value dest;
+  };
+  /// The emission plan of one block (the function body or a region).
+  struct BlockPlan {
+    std::vector<Unit> units;
+    llvm::DenseMap<ValueId, int> unitOf;                   // values defined in this block
+    llvm::DenseMap<ValueId, SmallVector<int>> users;       // units (of this block) using a value
+    llvm::DenseMap<ValueId, SmallVector<size_t>> storing;  // carries storing a value
+    llvm::DenseMap<ValueId, Value> destination;            // where a group computes a value
+  };
+  BlockPlan plan(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
+  void chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries);
+  /// Emits `body`; returns its plan (which values were computed in place of which carry).
+  BlockPlan emitBlock(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
+  void emitGroup(const BlockPlan &plan, const Group &group, int groupIndex);
+  void emitControlFlow(const Instruction &inst);
+  /// A rank-0 elementwise value read only by groups: not emitted; groups recompute it.
+  bool isInlinedScalar(const BlockPlan &plan, const Instruction &inst);
+  Value scalarFromTensor(Value t) {
+    return b_.create<tensor::ExtractOp>(loc_, t, ValueRange{});
+  }
   AffineMap broadcastMap(const Instruction &inst);
 
   MLIRContext &ctx_;
@@ -112,14 +138,9 @@ private:
   Location loc_;
   const Program &program_;
   std::vector<Value> values_;
-  std::vector<Value> slotArgs_;
   std::vector<Group> groups_;
-  std::vector<Unit> units_;
-  std::vector<int> groupOf_;        // value -> group that computes it, or -1
-  std::vector<int> unitOf_;         // value -> unit index that computes it
-  std::vector<std::vector<int>> usersOf_; // value -> unit indices that read it
-  std::vector<std::vector<size_t>> slotsStoring_; // value -> slots it is stored into
-  std::vector<int> destinationSlot_; // value -> slot its group writes it into directly, or -1
+  std::vector<int> groupOf_;                       // value -> group that computes it, or -1
+  std::vector<const Instruction *> definedBy_;     // value -> instruction defining it
 };
 
 bool isElementwise(OpKind kind) {
@@ -357,15 +378,15 @@ Value Lowering::scalarOp(OpBuilder &b, Location loc, const Instruction &inst, Va
 }
 
 Value Lowering::elementwise(const Instruction &inst, ValueRange ins) {
-  unsigned rank = typeOf(inst.result).shape.rank();
+  unsigned rank = typeOf(inst.result()).shape.rank();
   SmallVector<AffineMap> maps(ins.size(), b_.getMultiDimIdentityMap(rank));
-  return generic(ins, maps, typeOf(inst.result), [&](OpBuilder &b, Location loc, ValueRange a) {
+  return generic(ins, maps, typeOf(inst.result()), [&](OpBuilder &b, Location loc, ValueRange a) {
     return scalarOp(b, loc, inst, a);
   });
 }
 
 AffineMap Lowering::broadcastMap(const Instruction &inst) {
-  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   SmallVector<AffineExpr> exprs;
   for (size_t i = 0; i < in.shape.rank(); ++i) {
     int64_t dim = inst.attrs.axes[i];
@@ -376,12 +397,12 @@ AffineMap Lowering::broadcastMap(const Instruction &inst) {
 }
 
 Value Lowering::broadcastInDim(const Instruction &inst, Value x) {
-  return generic(ValueRange{x}, {broadcastMap(inst)}, typeOf(inst.result),
+  return generic(ValueRange{x}, {broadcastMap(inst)}, typeOf(inst.result()),
                  [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
 Value Lowering::transpose(const Instruction &inst, Value x) {
-  const AbstractArray &out = typeOf(inst.result);
+  const AbstractArray &out = typeOf(inst.result());
   unsigned rank = out.shape.rank();
   // Result dimension i is operand dimension perm[i]: the operand is read at d_{perm^-1}.
   SmallVector<AffineExpr> exprs(rank);
@@ -393,7 +414,7 @@ Value Lowering::transpose(const Instruction &inst, Value x) {
 }
 
 Value Lowering::reshape(const Instruction &inst, Value x) {
-  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   if (in.shape == out.shape)
     return x;
   Value flat = x;
@@ -447,7 +468,7 @@ static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t) {
 }
 
 Value Lowering::reduce(const Instruction &inst, Value x) {
-  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   unsigned rank = in.shape.rank();
   Type t = elementType(out.dtype);
   bool fp = isFloat(out.dtype), boolean = out.dtype == DType::boolean;
@@ -493,7 +514,7 @@ Value Lowering::reduce(const Instruction &inst, Value x) {
 }
 
 Value Lowering::argMax(const Instruction &inst, Value x) {
-  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   unsigned rank = in.shape.rank();
   int64_t axis = inst.attrs.axis;
   Type t = elementType(in.dtype);
@@ -541,7 +562,7 @@ Value Lowering::argMax(const Instruction &inst, Value x) {
 }
 
 Value Lowering::matmul(const Instruction &inst, Value x, Value y) {
-  const AbstractArray &out = typeOf(inst.result);
+  const AbstractArray &out = typeOf(inst.result());
   Type t = elementType(out.dtype);
   Value zero = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, OpKind::ReduceSum, t));
   Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
@@ -579,7 +600,7 @@ Value Lowering::constant(const Instruction &inst) {
 }
 
 Value Lowering::iota(const Instruction &inst) {
-  const AbstractArray &out = typeOf(inst.result);
+  const AbstractArray &out = typeOf(inst.result());
   int64_t axis = inst.attrs.axis;
   return generic(ValueRange{}, {}, out, [&](OpBuilder &b, Location loc, ValueRange) {
     Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
@@ -589,7 +610,7 @@ Value Lowering::iota(const Instruction &inst) {
 }
 
 Value Lowering::concatenate(const Instruction &inst, ValueRange ins) {
-  const AbstractArray &out = typeOf(inst.result);
+  const AbstractArray &out = typeOf(inst.result());
   Value result = empty(out);
   int64_t offset = 0;
   for (size_t i = 0; i < ins.size(); ++i) {
@@ -606,7 +627,7 @@ Value Lowering::concatenate(const Instruction &inst, ValueRange ins) {
 }
 
 Value Lowering::slice(const Instruction &inst, Value x) {
-  const AbstractArray &out = typeOf(inst.result);
+  const AbstractArray &out = typeOf(inst.result());
   SmallVector<OpFoldResult> offsets, sizes, strides;
   for (size_t d = 0; d < out.shape.rank(); ++d) {
     offsets.push_back(b_.getIndexAttr(inst.attrs.starts[d]));
@@ -635,7 +656,7 @@ SmallVector<OpFoldResult> Lowering::clampedStarts(ValueRange indices, const Shap
 }
 
 Value Lowering::dynamicSlice(const Instruction &inst, ValueRange ins) {
-  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result);
+  const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   SmallVector<int64_t> sizes(out.shape.begin(), out.shape.end());
   SmallVector<OpFoldResult> starts = clampedStarts(ins.drop_front(), in.shape, sizes);
   SmallVector<OpFoldResult> sizeAttrs, strides(sizes.size(), b_.getIndexAttr(1));
@@ -657,7 +678,7 @@ Value Lowering::dynamicUpdateSlice(const Instruction &inst, ValueRange ins) {
 
 Value Lowering::gather(const Instruction &inst, Value x, Value indices) {
   const AbstractArray &in = typeOf(inst.operands[0]), &idx = typeOf(inst.operands[1]),
-                      &out = typeOf(inst.result);
+                      &out = typeOf(inst.result());
   int64_t axis = inst.attrs.axis, idxRank = idx.shape.rank();
   SmallVector<AffineExpr> idxExprs;
   for (int64_t k = 0; k < idxRank; ++k)
@@ -788,89 +809,239 @@ Value Lowering::emit(const Instruction &inst) {
 // Fusion
 //===----------------------------------------------------------------------===//
 
-void Lowering::plan() {
-  size_t n = program_.numValues();
-  groupOf_.assign(n, -1);
-  unitOf_.assign(n, -1);
-  std::vector<bool> open;
+/// Every value `inst` reads, including from inside its regions.
+static void collectUses(const Instruction &inst, SmallVectorImpl<ValueId> &out) {
+  out.append(inst.operands.begin(), inst.operands.end());
+  for (const Region &r : inst.regions) {
+    for (const Instruction &i : r.body)
+      collectUses(i, out);
+    out.append(r.yields.begin(), r.yields.end());
+  }
+}
+
+Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRef<Carry> carries) {
+  BlockPlan plan;
+  std::vector<int> openGroups; // indices into groups_, open ones
   std::map<std::vector<int64_t>, int> openByShape;
+  llvm::DenseMap<int, bool> isOpen;
   auto close = [&](int g) {
-    open[g] = false;
+    isOpen[g] = false;
     openByShape.erase(groups_[g].shape.toVector());
-    units_.push_back({nullptr, g});
+    plan.units.push_back({nullptr, g});
     for (const Instruction *m : groups_[g].members)
-      unitOf_[m->result] = static_cast<int>(units_.size()) - 1;
+      plan.unitOf[m->result()] = static_cast<int>(plan.units.size()) - 1;
   };
-  for (const Instruction &inst : program_.instructions()) {
-    bool fusible = isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim;
-    std::vector<int64_t> shape = typeOf(inst.result).shape.toVector();
+  llvm::DenseSet<ValueId> stored;
+  for (const Carry &c : carries)
+    stored.insert(c.output);
+  for (const Instruction &inst : body) {
+    // Rank-0 elementwise values are not grouped: a group that reads one recomputes it inline
+    // (see emitGroup), so it never needs a buffer of its own -- unless it is stored into a
+    // slot or carry, whose buffer the group then writes in place.
+    bool fusible = (isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim) &&
+                   (typeOf(inst.result()).shape.rank() != 0 || stored.contains(inst.result()));
     int target = -1;
-    if (fusible)
+    std::vector<int64_t> shape;
+    if (fusible) {
+      shape = typeOf(inst.result()).shape.toVector();
       if (auto it = openByShape.find(shape); it != openByShape.end())
         target = it->second;
+    }
     // A group whose value is consumed outside it is complete: it is emitted before the consumer.
-    for (ValueId v : inst.operands)
-      if (int g = groupOf_[v]; g >= 0 && open[g] && g != target)
+    SmallVector<ValueId> uses;
+    collectUses(inst, uses);
+    for (ValueId v : uses)
+      if (int g = groupOf_[v]; g >= 0 && isOpen.lookup(g) && g != target)
         close(g);
     if (!fusible) {
-      units_.push_back({&inst, -1});
-      unitOf_[inst.result] = static_cast<int>(units_.size()) - 1;
+      plan.units.push_back({&inst, -1});
+      for (ValueId r : inst.results)
+        plan.unitOf[r] = static_cast<int>(plan.units.size()) - 1;
       continue;
     }
     if (target < 0) {
       target = static_cast<int>(groups_.size());
-      groups_.push_back({typeOf(inst.result).shape, {}});
-      open.push_back(true);
+      groups_.push_back({typeOf(inst.result()).shape, {}});
+      openGroups.push_back(target);
+      isOpen[target] = true;
       openByShape[shape] = target;
     }
     groups_[target].members.push_back(&inst);
-    groupOf_[inst.result] = target;
+    groupOf_[inst.result()] = target;
   }
-  for (size_t g = 0; g < groups_.size(); ++g)
-    if (open[g])
-      close(static_cast<int>(g));
+  for (int g : openGroups)
+    if (isOpen.lookup(g))
+      close(g);
 
-  usersOf_.assign(n, {});
-  for (size_t u = 0; u < units_.size(); ++u) {
-    auto addUses = [&](const Instruction &inst) {
-      for (ValueId v : inst.operands)
-        usersOf_[v].push_back(static_cast<int>(u));
-    };
-    if (units_[u].single)
-      addUses(*units_[u].single);
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    SmallVector<ValueId> uses;
+    if (plan.units[u].single)
+      collectUses(*plan.units[u].single, uses);
     else
-      for (const Instruction *m : groups_[units_[u].group].members)
-        addUses(*m);
+      for (const Instruction *m : groups_[plan.units[u].group].members)
+        collectUses(*m, uses);
+    for (ValueId v : uses)
+      plan.users[v].push_back(static_cast<int>(u));
   }
-  slotsStoring_.assign(n, {});
-  const std::vector<Slot> &slots = program_.slots();
-  for (size_t k = 0; k < slots.size(); ++k)
-    if (slots[k].output != kNoValue)
-      slotsStoring_[slots[k].output].push_back(k);
+  for (size_t k = 0; k < carries.size(); ++k)
+    if (carries[k].output != kNoValue)
+      plan.storing[carries[k].output].push_back(k);
+  chooseDestinations(plan, carries);
+  return plan;
 }
 
-void Lowering::chooseDestinations() {
-  // A group computes a written slot's new value straight into the slot's buffer (in place, no
-  // copy) unless the slot's old value is still needed afterwards.
-  destinationSlot_.assign(program_.numValues(), -1);
-  const std::vector<Slot> &slots = program_.slots();
-  for (size_t k = 0; k < slots.size(); ++k) {
-    ValueId w = slots[k].output;
-    if (w == kNoValue || groupOf_[w] < 0 || destinationSlot_[w] >= 0)
+void Lowering::chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries) {
+  // A group computes a carry's new value straight into the carry's buffer (in place, no copy)
+  // unless the buffer's old value is still needed afterwards.
+  for (size_t k = 0; k < carries.size(); ++k) {
+    ValueId w = carries[k].output;
+    if (w == kNoValue || groupOf_[w] < 0 || plan.destination.count(w) || !plan.unitOf.count(w))
       continue;
-    int unit = unitOf_[w];
-    ValueId old = slots[k].input;
+    int unit = plan.unitOf.lookup(w);
+    ValueId old = carries[k].input;
     bool safe = true;
     if (old != kNoValue) {
-      for (int user : usersOf_[old])
+      for (int user : plan.users.lookup(old))
         safe &= user <= unit;
       for (const Instruction *m : groups_[groupOf_[w]].members)
         safe &= !(m->kind == OpKind::BroadcastInDim && m->operands[0] == old);
-      for (size_t j : slotsStoring_[old])
+      for (size_t j : plan.storing.lookup(old))
         safe &= j == k;
     }
     if (safe)
-      destinationSlot_[w] = static_cast<int>(k);
+      plan.destination[w] = carries[k].dest;
+  }
+}
+
+bool Lowering::isInlinedScalar(const BlockPlan &plan, const Instruction &inst) {
+  if (!isElementwise(inst.kind) || typeOf(inst.result()).shape.rank() != 0 ||
+      plan.storing.count(inst.result()))
+    return false;
+  SmallVector<int> users = plan.users.lookup(inst.result());
+  return !users.empty() && llvm::all_of(users, [&](int u) { return plan.units[u].group >= 0; });
+}
+
+Lowering::BlockPlan Lowering::emitBlock(const std::vector<Instruction> &body,
+                                        ArrayRef<Carry> carries) {
+  BlockPlan p = plan(body, carries);
+  for (const Unit &unit : p.units) {
+    if (unit.group >= 0)
+      emitGroup(p, groups_[unit.group], unit.group);
+    else if (isControlFlow(unit.single->kind))
+      emitControlFlow(*unit.single);
+    else if (!isInlinedScalar(p, *unit.single))
+      values_[unit.single->result()] = emit(*unit.single);
+  }
+  return p;
+}
+
+void Lowering::emitControlFlow(const Instruction &inst) {
+  SmallVector<Value> inits;
+  SmallVector<Type> types;
+  for (ValueId r : inst.results)
+    types.push_back(tensorType(typeOf(r)));
+  auto yieldOf = [&](const Region &r) {
+    SmallVector<Value> out;
+    for (ValueId v : r.yields)
+      out.push_back(values_[v]);
+    return out;
+  };
+  // A region's yields, as carries without a buffer of their own (so they are emitted).
+  auto yieldsOf = [](const Region &r) {
+    SmallVector<Carry> out;
+    for (ValueId v : r.yields)
+      out.push_back({kNoValue, v, Value()});
+    return out;
+  };
+  // Runs `build` with b_ inserting at the end of `block`.
+  auto inBlock = [&](Block *block, const std::function<void()> &build) {
+    OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToEnd(block);
+    build();
+  };
+  switch (inst.kind) {
+  case OpKind::ForLoop: {
+    for (size_t j = 0; j < inst.operands.size(); ++j)
+      inits.push_back(values_[inst.operands[j]]);
+    const Region &region = inst.regions[0];
+    Value lb = b_.create<arith::ConstantIndexOp>(loc_, 0);
+    Value ub = b_.create<arith::ConstantIndexOp>(loc_, inst.attrs.count);
+    Value step = b_.create<arith::ConstantIndexOp>(loc_, 1);
+    auto loop = b_.create<scf::ForOp>(loc_, lb, ub, step, inits);
+    Block *body = loop.getBody();
+    if (!body->empty() && body->back().hasTrait<OpTrait::IsTerminator>())
+      body->back().erase();
+    inBlock(body, [&] {
+      Value i = b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(), loop.getInductionVar());
+      values_[region.params[0]] = b_.create<tensor::FromElementsOp>(
+          loc_, RankedTensorType::get({}, b_.getI64Type()), ValueRange{i});
+      SmallVector<Carry> carries;
+      for (size_t j = 0; j < inits.size(); ++j) {
+        Value arg = loop.getRegionIterArgs()[j];
+        values_[region.params[j + 1]] = arg;
+        carries.push_back({region.params[j + 1], region.yields[j], arg});
+      }
+      emitBlock(region.body, carries);
+      b_.create<scf::YieldOp>(loc_, yieldOf(region));
+    });
+    for (size_t j = 0; j < inst.results.size(); ++j)
+      values_[inst.results[j]] = loop.getResult(j);
+    return;
+  }
+  case OpKind::WhileLoop: {
+    for (ValueId v : inst.operands)
+      inits.push_back(values_[v]);
+    auto loop = b_.create<scf::WhileOp>(loc_, types, inits, nullptr, nullptr);
+    const Region &cond = inst.regions[0], &body = inst.regions[1];
+    // The builder made both blocks, with one argument per carry.
+    Block *before = loop.getBeforeBody();
+    Block *after = loop.getAfterBody();
+    inBlock(before, [&] {
+      for (size_t j = 0; j < types.size(); ++j)
+        values_[cond.params[j]] = before->getArgument(j);
+      emitBlock(cond.body, yieldsOf(cond));
+      b_.create<scf::ConditionOp>(loc_, scalarFromTensor(values_[cond.yields[0]]),
+                                  before->getArguments());
+    });
+    inBlock(after, [&] {
+      SmallVector<Carry> carries;
+      for (size_t j = 0; j < types.size(); ++j) {
+        values_[body.params[j]] = after->getArgument(j);
+        carries.push_back({body.params[j], body.yields[j], after->getArgument(j)});
+      }
+      emitBlock(body.body, carries);
+      b_.create<scf::YieldOp>(loc_, yieldOf(body));
+    });
+    for (size_t j = 0; j < inst.results.size(); ++j)
+      values_[inst.results[j]] = loop.getResult(j);
+    return;
+  }
+  case OpKind::Switch: {
+    int64_t branches = static_cast<int64_t>(inst.regions.size());
+    Value index = b_.create<arith::IndexCastOp>(loc_, b_.getIndexType(),
+                                                scalarFromTensor(values_[inst.operands[0]]));
+    Value lo = b_.create<arith::ConstantIndexOp>(loc_, 0);
+    Value hi = b_.create<arith::ConstantIndexOp>(loc_, branches - 1);
+    index = b_.create<arith::MinSIOp>(loc_, b_.create<arith::MaxSIOp>(loc_, index, lo), hi);
+    SmallVector<int64_t> cases;
+    for (int64_t c = 0; c + 1 < branches; ++c)
+      cases.push_back(c);
+    auto sw = b_.create<scf::IndexSwitchOp>(loc_, types, index, cases, cases.size());
+    for (int64_t c = 0; c < branches; ++c) {
+      mlir::Region &target = c + 1 < branches ? sw.getCaseRegions()[c] : sw.getDefaultRegion();
+      Block *block = new Block(); // (createBlock would move b_'s insertion point)
+      target.push_back(block);
+      inBlock(block, [&] {
+        emitBlock(inst.regions[c].body, yieldsOf(inst.regions[c]));
+        b_.create<scf::YieldOp>(loc_, yieldOf(inst.regions[c]));
+      });
+    }
+    for (size_t j = 0; j < inst.results.size(); ++j)
+      values_[inst.results[j]] = sw.getResult(j);
+    return;
+  }
+  default:
+    llvm_unreachable("not a control-flow primitive");
   }
 }
 
@@ -891,13 +1062,11 @@ static Value constantElement(OpBuilder &b, Location loc, const Array &a, Type t)
   llvm_unreachable("unknown dtype");
 }
 
-void Lowering::emitGroup(const Group &group, int groupIndex) {
+void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupIndex) {
   unsigned rank = group.shape.rank();
   AffineMap identity = b_.getMultiDimIdentityMap(rank);
-  std::vector<const Instruction *> definedBy(program_.numValues(), nullptr);
-  for (const Instruction &inst : program_.instructions())
-    definedBy[inst.result] = &inst;
-  int unit = unitOf_[group.members.front()->result];
+  const std::vector<const Instruction *> &definedBy = definedBy_;
+  int unit = plan.unitOf.lookup(group.members.front()->result());
 
   // Inputs: values from outside the group, each with the map it is read through.
   SmallVector<Value> ins;
@@ -906,30 +1075,43 @@ void Lowering::emitGroup(const Group &group, int groupIndex) {
   auto inputMap = [&](const Instruction &m) {
     return m.kind == OpKind::BroadcastInDim ? broadcastMap(m) : identity;
   };
-  for (const Instruction *m : group.members)
-    for (ValueId v : m->operands) {
-      if (groupOf_[v] == groupIndex || isScalarConstant(program_, v, definedBy))
-        continue;
-      std::pair<ValueId, AffineMap> key{v, inputMap(*m)};
-      if (llvm::is_contained(inputKeys, key))
-        continue;
-      inputKeys.push_back(key);
-      ins.push_back(values_[v]);
-      maps.push_back(key.second);
+  AffineMap scalarMap = AffineMap::get(rank, 0, ArrayRef<AffineExpr>{}, &ctx_);
+  // A rank-0 elementwise value with no tensor of its own is recomputed inside the body.
+  auto inlined = [&](ValueId v) {
+    return !values_[v] && definedBy[v] && isElementwise(definedBy[v]->kind) &&
+           typeOf(v).shape.rank() == 0;
+  };
+  std::function<void(ValueId, AffineMap)> addInput = [&](ValueId v, AffineMap map) {
+    if (groupOf_[v] == groupIndex || isScalarConstant(program_, v, definedBy))
+      return;
+    if (inlined(v)) {
+      for (ValueId operand : definedBy[v]->operands)
+        addInput(operand, scalarMap);
+      return;
     }
+    std::pair<ValueId, AffineMap> key{v, map};
+    if (llvm::is_contained(inputKeys, key))
+      return;
+    inputKeys.push_back(key);
+    ins.push_back(values_[v]);
+    maps.push_back(map);
+  };
+  for (const Instruction *m : group.members)
+    for (ValueId v : m->operands)
+      addInput(v, inputMap(*m));
   // Outputs: member values read by another unit or stored into a slot.
   SmallVector<ValueId> outputs;
   SmallVector<Value> outs;
   SmallVector<Type> outTypes;
   for (const Instruction *m : group.members) {
-    ValueId r = m->result;
-    bool usedOutside = !slotsStoring_[r].empty() ||
-                       llvm::any_of(usersOf_[r], [&](int u) { return u != unit; });
+    ValueId r = m->result();
+    bool usedOutside = plan.storing.count(r) ||
+                       llvm::any_of(plan.users.lookup(r), [&](int u) { return u != unit; });
     if (!usedOutside)
       continue;
     outputs.push_back(r);
-    outs.push_back(destinationSlot_[r] >= 0 ? slotArgs_[destinationSlot_[r]]
-                                            : empty(typeOf(r)));
+    Value dest = plan.destination.lookup(r);
+    outs.push_back(dest ? dest : empty(typeOf(r)));
     outTypes.push_back(tensorType(typeOf(r)));
     maps.push_back(identity);
   }
@@ -937,24 +1119,28 @@ void Lowering::emitGroup(const Group &group, int groupIndex) {
   auto op = b_.create<linalg::GenericOp>(
       loc_, outTypes, ins, outs, maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
         llvm::DenseMap<ValueId, Value> scalar;
-        auto get = [&](ValueId v, const Instruction &user) -> Value {
+        std::function<Value(ValueId, AffineMap)> get = [&](ValueId v, AffineMap map) -> Value {
           if (groupOf_[v] == groupIndex)
             return scalar.lookup(v);
-          if (isScalarConstant(program_, v, definedBy)) {
-            Value &c = scalar[v];
-            if (!c)
-              c = constantElement(b, loc, definedBy[v]->attrs.constant,
-                                 elementType(typeOf(v).dtype));
-            return c;
+          if (Value known = scalar.lookup(v))
+            return known;
+          if (isScalarConstant(program_, v, definedBy))
+            return scalar[v] = constantElement(b, loc, definedBy[v]->attrs.constant,
+                                               elementType(typeOf(v).dtype));
+          if (inlined(v)) {
+            SmallVector<Value> operands;
+            for (ValueId operand : definedBy[v]->operands)
+              operands.push_back(get(operand, scalarMap));
+            return scalar[v] = scalarOp(b, loc, *definedBy[v], operands);
           }
-          std::pair<ValueId, AffineMap> key{v, inputMap(user)};
+          std::pair<ValueId, AffineMap> key{v, map};
           return args[llvm::find(inputKeys, key) - inputKeys.begin()];
         };
         for (const Instruction *m : group.members) {
           SmallVector<Value> operands;
           for (ValueId v : m->operands)
-            operands.push_back(get(v, *m));
-          scalar[m->result] =
+            operands.push_back(get(v, inputMap(*m)));
+          scalar[m->result()] =
               m->kind == OpKind::BroadcastInDim ? operands[0] : scalarOp(b, loc, *m, operands);
         }
         SmallVector<Value> yields;
@@ -992,22 +1178,31 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
   Block *entry = func.addEntryBlock();
   b_.setInsertionPointToStart(entry);
   values_.assign(program_.numValues(), Value());
+  groupOf_.assign(program_.numValues(), -1);
+  definedBy_.assign(program_.numValues(), nullptr);
+  std::function<void(const std::vector<Instruction> &)> index =
+      [&](const std::vector<Instruction> &body) {
+        for (const Instruction &inst : body) {
+          for (ValueId r : inst.results)
+            definedBy_[r] = &inst;
+          for (const Region &region : inst.regions)
+            index(region.body);
+        }
+      };
+  index(program_.instructions());
+  SmallVector<Carry> carries;
   for (size_t i = 0; i < slots.size(); ++i) {
-    slotArgs_.push_back(entry->getArgument(i));
     if (slots[i].input != kNoValue)
       values_[slots[i].input] = entry->getArgument(i);
+    if (slots[i].output != kNoValue)
+      carries.push_back({slots[i].input, slots[i].output, entry->getArgument(i)});
   }
-  plan();
-  chooseDestinations();
-  for (const Unit &unit : units_) {
-    if (unit.single)
-      values_[unit.single->result] = emit(*unit.single);
-    else
-      emitGroup(groups_[unit.group], unit.group);
-  }
+  BlockPlan top = emitBlock(program_.instructions(), carries);
   // A value that is another written slot's old contents (a swap of two states) is copied before
   // any slot is overwritten.
   SmallVector<Value> stored(slots.size());
+  SmallVector<int64_t> resultSlots;
+  SmallVector<Value> results;
   for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].output == kNoValue)
       continue;
@@ -1019,12 +1214,35 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
       stored[i] = b_.create<bufferization::AllocTensorOp>(loc_, tensorType(slots[i].type),
                                                           ValueRange{}, stored[i]);
   }
-  SmallVector<Value> results;
+  // Copies into other slots come before the materialization of a value in its own slot (a no-op
+  // once in place), which bufferization counts as a write of that buffer.
+  SmallVector<size_t> order;
   for (size_t i = 0; i < slots.size(); ++i)
-    if (stored[i])
-      results.push_back(b_.create<bufferization::MaterializeInDestinationOp>(
-                              loc_, stored[i], entry->getArgument(i))
-                            .getResult());
+    if (stored[i] && top.destination.lookup(slots[i].output) != entry->getArgument(i))
+      order.push_back(i);
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (stored[i] && top.destination.lookup(slots[i].output) == entry->getArgument(i))
+      order.push_back(i);
+  for (size_t i : order) {
+    resultSlots.push_back(static_cast<int64_t>(i));
+    const Instruction *def = definedBy_[slots[i].output];
+    if (def && isControlFlow(def->kind) && stored[i] == values_[slots[i].output]) {
+      // A loop or branch result is returned as it is: bufferization keeps it in the slot's
+      // buffer when it can, and bst-results-to-slots copies it there when it could not.
+      // (materialize_in_destination of an scf.for result conflicts with the loop's in-place
+      // update of the same buffer in MLIR 19.)
+      results.push_back(stored[i]);
+      continue;
+    }
+    results.push_back(b_.create<bufferization::MaterializeInDestinationOp>(
+                            loc_, stored[i], entry->getArgument(i))
+                          .getResult());
+  }
+  func->setAttr("bst.result_slots", b_.getDenseI64ArrayAttr(resultSlots));
+  SmallVector<Type> returnTypes;
+  for (Value r : results)
+    returnTypes.push_back(r.getType());
+  func.setFunctionType(b_.getFunctionType(argTypes, returnTypes));
   b_.create<func::ReturnOp>(loc_, results);
   return module;
 }

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
@@ -114,20 +115,66 @@ struct EntryWrapperPass : public PassWrapper<EntryWrapperPass, OperationPass<Mod
   }
 };
 
+/// After bufferization, a function's results are the new contents of its written slots (the
+/// function attribute `bst.result_slots` gives the slot argument of each). A result that is its
+/// slot's buffer already (an in-place update) is dropped; any other is copied into the slot
+/// first. The function then returns nothing, as the bare-pointer calling convention needs.
+/// (MLIR's drop-equivalent-buffer-results drops only the first kind and would leave the second.)
+struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ResultsToSlotsPass)
+  StringRef getArgument() const final { return "bst-results-to-slots"; }
+  StringRef getDescription() const final {
+    return "Store bufferized function results into their slot arguments and drop them";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<linalg::LinalgDialect, memref::MemRefDialect>();
+  }
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      auto slots = func->getAttrOfType<DenseI64ArrayAttr>("bst.result_slots");
+      if (!slots || func.isExternal())
+        continue;
+      if (static_cast<int64_t>(func.getNumResults()) != slots.size()) {
+        func.emitError("bst-results-to-slots: ")
+            << func.getNumResults() << " results but bst.result_slots names " << slots.size()
+            << " slots";
+        return signalPassFailure();
+      }
+      auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+      OpBuilder b(ret);
+      for (auto [value, slot] : llvm::zip(ret.getOperands(), slots.asArrayRef())) {
+        Value arg = func.getArgument(slot);
+        if (value == arg)
+          continue;
+        if (value.getType() != arg.getType()) {
+          func.emitError("bst-results-to-slots: result of type ")
+              << value.getType() << " cannot be stored into slot " << slot << " of type "
+              << arg.getType();
+          return signalPassFailure();
+        }
+        b.create<linalg::CopyOp>(ret.getLoc(), value, arg);
+      }
+      b.create<func::ReturnOp>(ret.getLoc());
+      ret.erase();
+      func.setFunctionType(FunctionType::get(func.getContext(), func.getArgumentTypes(), {}));
+      func->removeAttr("bst.result_slots");
+    }
+  }
+};
+
 } // namespace
 
 void buildBstCpuPipeline(OpPassManager &pm) {
+  // Elementwise chains are already one multi-output linalg.generic each (the lowering fuses
+  // them, and recomputes rank-0 values inline). MLIR's elementwise fusion is not run: it replaces
+  // `outs` operands the payload does not read by tensor.empty, which would undo the in-place
+  // destinations of loop carries. Nor is empty-tensor elimination: the lowering chooses the
+  // destinations itself, knowing when a slot's or a carry's old value is dead.
   pm.addPass(createCanonicalizerPass());
-  // Elementwise chains (one linalg.generic per primitive) become one loop nest.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  // (No CSE before empty-tensor elimination: it merges the tensor.empty ops of different
-  // results, which then all get redirected into one slot.)
-  // Results computed into tensor.empty are redirected into the slot they are materialized in, so
-  // bufferization can write state slots in place.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
+  // A loop carry that cannot stay in place gets a new buffer per iteration instead of failing.
+  bufferization.allowReturnAllocsFromLoops = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   // Copies as linalg.copy, which becomes loops below. memref.copy between strided views (the
@@ -139,6 +186,11 @@ void buildBstCpuPipeline(OpPassManager &pm) {
     return success();
   };
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // Folds loops whose carries stayed in place back to their slot arguments, so the next pass
+  // sees them as such.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(std::make_unique<ResultsToSlotsPass>());
+  // Functions written by hand (bst-opt) carry no bst.result_slots: drop their in-place results.
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCanonicalizerPass());
   // One-shot bufferization allocates the temporaries it needs (a swap of two
@@ -146,6 +198,11 @@ void buildBstCpuPipeline(OpPassManager &pm) {
   // every call leaked them.
   bufferization::buildBufferDeallocationPipeline(
       pm, bufferization::BufferDeallocationPipelineOptions());
+  // Deallocation of buffers whose ownership is only known at run time (the results of a branch)
+  // calls a generated helper function over dynamically shaped memrefs, which the bare-pointer
+  // calling convention cannot express: inline it.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(std::make_unique<ApproximateMathPass>());
   pm.addPass(createLowerAffinePass());
@@ -167,6 +224,7 @@ void buildBstCpuPipeline(OpPassManager &pm) {
 void registerBstPasses() {
   PassRegistration<ApproximateMathPass>();
   PassRegistration<EntryWrapperPass>();
+  PassRegistration<ResultsToSlotsPass>();
   PassPipelineRegistration<>("bst-cpu-pipeline",
                              "bst's CPU pipeline: fuse, bufferize in place, lower to LLVM",
                              buildBstCpuPipeline);

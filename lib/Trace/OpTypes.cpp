@@ -119,6 +119,12 @@ const char *opName(OpKind kind) {
     return "argmax";
   case OpKind::MatMul:
     return "matmul";
+  case OpKind::ForLoop:
+    return "for_loop";
+  case OpKind::WhileLoop:
+    return "while_loop";
+  case OpKind::Switch:
+    return "switch";
   }
   return "<unknown op>";
 }
@@ -126,7 +132,7 @@ const char *opName(OpKind kind) {
 bool operator==(const OpAttrs &a, const OpAttrs &b) {
   return a.shape == b.shape && a.axes == b.axes && a.starts == b.starts &&
          a.limits == b.limits && a.strides == b.strides && a.axis == b.axis &&
-         a.dtype == b.dtype && a.constant.equals(b.constant);
+         a.dtype == b.dtype && a.count == b.count && a.constant.equals(b.constant);
 }
 
 namespace {
@@ -596,6 +602,11 @@ AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
     return inferArgMax(c);
   case OpKind::MatMul:
     return inferMatMul(c);
+  case OpKind::ForLoop:
+  case OpKind::WhileLoop:
+  case OpKind::Switch:
+    throw Error(ErrorCode::Internal, absl::StrCat(opName(kind), " is typed by its regions, not "
+                                                                "by inferType"));
   default:
     break;
   }

@@ -18,8 +18,22 @@ Tracer::Tracer() : frame_(this) {}
 
 Tracer *Tracer::current() { return dynamic_cast<Tracer *>(currentFrameObserver()); }
 
-Tensor Tracer::traced(ValueId id) {
-  return Tensor(std::make_shared<TracedValueImpl>(out_.program.type(id), this, frame(), id));
+Tensor Tracer::traced(ValueId id, FrameId owner) {
+  // A value belongs to the frame of the scope that defines it: one made in a loop body cannot
+  // leak out of it, while a function input first read inside a body belongs to the function.
+  return Tensor(std::make_shared<TracedValueImpl>(
+      out_.program.type(id), this, owner == kEagerFrame ? currentTraceFrame() : owner, id));
+}
+
+std::vector<Instruction> &Tracer::currentBody() {
+  return scopes_.empty() ? out_.program.mutableInstructions() : scopes_.back()->body;
+}
+
+ValueId Tracer::emit(OpKind kind, std::vector<ValueId> operands, OpAttrs attrs,
+                     AbstractArray type) {
+  ValueId result = out_.program.addValue(std::move(type));
+  currentBody().push_back({kind, std::move(operands), std::move(attrs), {result}, {}});
+  return result;
 }
 
 Tensor Tracer::argument(const AbstractArray &type, std::string name, size_t leafIndex) {
@@ -45,21 +59,20 @@ static bool isSplat(const Array &a) {
 ValueId Tracer::valueOf(const Tensor &t) {
   if (t.isTraced()) {
     const auto &v = static_cast<const TracedValueImpl &>(*t.traced());
-    if (v.tracer != this || v.frame != frame())
+    if (v.tracer != this || !isTraceFrameActive(v.frame))
       throwLeakedTracer(v);
     return v.id;
   }
   const Array &a = t.array();
   Program &p = out_.program;
   if (a.numElements() <= kMaxInlineConstant)
-    return p.addInstruction(OpKind::Constant, {}, OpAttrs{.constant = a}, a.abstract());
+    return emit(OpKind::Constant, {}, OpAttrs{.constant = a}, a.abstract());
   if (isSplat(a)) {
     Array scalar = Array(Shape{}, a.dtype());
     std::memcpy(scalar.mutableRawData(), a.rawData(), sizeOf(a.dtype()));
-    ValueId s = p.addInstruction(OpKind::Constant, {}, OpAttrs{.constant = scalar},
-                                 scalar.abstract());
-    return p.addInstruction(OpKind::BroadcastInDim, {s},
-                            OpAttrs{.shape = a.shape().toVector()}, a.abstract());
+    ValueId s = emit(OpKind::Constant, {}, OpAttrs{.constant = scalar}, scalar.abstract());
+    return emit(OpKind::BroadcastInDim, {s}, OpAttrs{.shape = a.shape().toVector()},
+                a.abstract());
   }
   auto [it, inserted] = captureValue_.try_emplace(a.rawData(), kNoValue);
   if (inserted) {
@@ -80,7 +93,7 @@ Tensor Tracer::record(OpKind kind, const std::vector<Tensor> &operands, const Op
   ids.reserve(operands.size());
   for (const Tensor &t : operands)
     ids.push_back(valueOf(t));
-  return traced(out_.program.addInstruction(kind, std::move(ids), attrs, std::move(type)));
+  return traced(emit(kind, std::move(ids), attrs, std::move(type)));
 }
 
 Tracer::StateRecord &Tracer::recordFor(const State &state, const Tree &stored) {
@@ -102,20 +115,296 @@ Tracer::StateRecord &Tracer::recordFor(const State &state, const Tree &stored) {
                           .index = stateIndex,
                           .leaf = leaf++,
                           .input = id});
-    inputs.push_back(traced(id));
+    inputs.push_back(traced(id, frame()));
   });
   records_.push_back({state, firstSlot, stored.def().unflatten(std::move(inputs))});
   return records_.back();
 }
 
 Tree Tracer::readState(const State &state, const Tree &stored) {
-  return recordFor(state, stored).current;
+  if (scopes_.empty())
+    return recordFor(state, stored).current;
+  return valueIn(state, static_cast<int>(scopes_.size()) - 1);
 }
 
 void Tracer::writeState(const State &state, const Tree &value) {
-  StateRecord &r = recordFor(state, StateAccess::stored(state));
-  r.current = value;
-  r.written = true;
+  setIn(state, static_cast<int>(scopes_.size()) - 1, value);
+}
+
+//===----------------------------------------------------------------------===//
+// Scopes and control flow
+//===----------------------------------------------------------------------===//
+
+Tree Tracer::valueIn(const State &state, int k) {
+  if (k < 0) {
+    // A state created by the traced function itself holds its (traced) value directly.
+    if (state.traceFrame() == frame())
+      return StateAccess::stored(state);
+    return recordFor(state, StateAccess::stored(state)).current;
+  }
+  if (scopes_[k]->frameId == state.traceFrame())
+    return StateAccess::stored(state); // created in this scope
+  return entryIn(state, k).value;
+}
+
+Tracer::Scope::Entry &Tracer::entryIn(const State &state, int k) {
+  Scope &scope = *scopes_[k];
+  auto [it, inserted] = scope.index.try_emplace(StateAccess::identity(state), 0);
+  if (!inserted)
+    return scope.entries[it->second];
+  // Computed before the entry exists: the outer value may create entries further out.
+  Scope::Entry entry{state, {}, {}, false};
+  if (scope.isLoop) {
+    std::vector<Tensor> leaves;
+    const Signature &sig = state.signature();
+    for (const AbstractArray &leaf : sig.leaves()) {
+      ValueId p = out_.program.addValue(leaf);
+      entry.params.push_back(p);
+      leaves.push_back(traced(p, scope.frameId));
+    }
+    entry.value = sig.def().unflatten(std::move(leaves));
+  } else {
+    entry.value = valueIn(state, k - 1);
+  }
+  it->second = scope.entries.size();
+  scope.entries.push_back(std::move(entry));
+  return scope.entries.back();
+}
+
+void Tracer::setIn(const State &state, int k, const Tree &value) {
+  if (k < 0) {
+    if (state.traceFrame() == frame()) {
+      StateAccess::stored(state) = value;
+      return;
+    }
+    StateRecord &r = recordFor(state, StateAccess::stored(state));
+    r.current = value;
+    r.written = true;
+    return;
+  }
+  if (scopes_[k]->frameId == state.traceFrame()) {
+    StateAccess::stored(state) = value;
+    return;
+  }
+  Scope::Entry &e = entryIn(state, k);
+  e.value = value;
+  e.written = true;
+}
+
+std::vector<ValueId> Tracer::leafValues(const Tree &t) {
+  std::vector<ValueId> out;
+  for (const Tensor &leaf : t.leaves())
+    out.push_back(valueOf(leaf));
+  return out;
+}
+
+std::unique_ptr<Tracer::Scope> Tracer::popScope() {
+  for (Scope::Entry &e : scopes_.back()->entries)
+    if (e.written)
+      e.yields = leafValues(e.value);
+  std::unique_ptr<Scope> scope = std::move(scopes_.back());
+  scopes_.pop_back();
+  scope->frame.reset();
+  return scope;
+}
+
+/// Replaces values per `map` in the operands and yields of `body`, recursively.
+static void substitute(std::vector<Instruction> &body,
+                       const absl::flat_hash_map<ValueId, ValueId> &map) {
+  auto fix = [&](ValueId &v) {
+    if (auto it = map.find(v); it != map.end())
+      v = it->second;
+  };
+  for (Instruction &inst : body) {
+    for (ValueId &v : inst.operands)
+      fix(v);
+    for (Region &r : inst.regions) {
+      substitute(r.body, map);
+      for (ValueId &v : r.yields)
+        fix(v);
+    }
+  }
+}
+
+static bool containsState(const std::vector<Tracer::Scope::Entry> &entries,
+                               const State &state) {
+  for (const auto &e : entries)
+    if (e.state.sameAs(state))
+      return true;
+  return false;
+}
+
+std::vector<Tracer::Scope::Entry> Tracer::resolveLoopScope(Scope &scope) {
+  int outer = static_cast<int>(scopes_.size()) - 1;
+  absl::flat_hash_map<ValueId, ValueId> map;
+  std::vector<Scope::Entry> carries;
+  for (Scope::Entry &e : scope.entries) {
+    if (e.written) {
+      carries.push_back(e);
+      continue;
+    }
+    std::vector<ValueId> outside = leafValues(valueIn(e.state, outer));
+    for (size_t i = 0; i < e.params.size(); ++i)
+      map[e.params[i]] = outside[i];
+  }
+  substitute(scope.body, map);
+  return carries;
+}
+
+void Tracer::forLoop(int64_t count, const std::function<void(const Tensor &)> &body) {
+  scopes_.push_back(std::make_unique<Scope>(this, /*isLoop=*/true));
+  ValueId index = out_.program.addValue(AbstractArray{Shape{}, DType::i64});
+  body(traced(index));
+  std::unique_ptr<Scope> scope = popScope();
+  std::vector<Scope::Entry> carries = resolveLoopScope(*scope);
+  int outer = static_cast<int>(scopes_.size()) - 1;
+  Region region;
+  region.params.push_back(index);
+  std::vector<ValueId> inits;
+  for (Scope::Entry &e : carries) {
+    for (ValueId v : leafValues(valueIn(e.state, outer)))
+      inits.push_back(v);
+    region.params.insert(region.params.end(), e.params.begin(), e.params.end());
+  }
+  for (Scope::Entry &e : carries)
+    region.yields.insert(region.yields.end(), e.yields.begin(), e.yields.end());
+  region.body = std::move(scope->body);
+  Instruction loop{OpKind::ForLoop, inits, OpAttrs{.count = count}, {}, {}};
+  for (ValueId v : inits)
+    loop.results.push_back(out_.program.addValue(out_.program.type(v)));
+  loop.regions.push_back(std::move(region));
+  std::vector<ValueId> results = loop.results;
+  currentBody().push_back(std::move(loop));
+  size_t next = 0;
+  for (Scope::Entry &e : carries) {
+    std::vector<Tensor> leaves;
+    for (size_t i = 0; i < e.params.size(); ++i)
+      leaves.push_back(traced(results[next++]));
+    setIn(e.state, outer, e.state.signature().def().unflatten(std::move(leaves)));
+  }
+}
+
+void Tracer::whileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body) {
+  // Trace the condition and the body, each as a loop scope.
+  scopes_.push_back(std::make_unique<Scope>(this, /*isLoop=*/true));
+  Tensor keepGoing = cond();
+  ValueId condValue = valueOf(keepGoing);
+  std::unique_ptr<Scope> condScope = popScope();
+  if (keepGoing.shape().rank() != 0 || keepGoing.dtype() != DType::boolean)
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("whileLoop: the condition must return a bool scalar, but it returned ",
+                             keepGoing.abstract().toString(), "; reduce it (e.g. with "
+                             "reduceMax) or compare a scalar"));
+  for (const Scope::Entry &e : condScope->entries)
+    if (e.written)
+      throw Error(ErrorCode::InvalidArgument,
+                  absl::StrCat("whileLoop: the condition writes ", e.state.describe(),
+                               "; a condition may only read states. Move the write into the "
+                               "body"));
+  scopes_.push_back(std::make_unique<Scope>(this, /*isLoop=*/true));
+  body();
+  std::unique_ptr<Scope> bodyScope = popScope();
+  std::vector<Scope::Entry> carries = resolveLoopScope(*bodyScope);
+  int outer = static_cast<int>(scopes_.size()) - 1;
+
+  // The condition's parameters for the carried states (fresh ones where it does not read them);
+  // states it only reads are replaced by their values outside.
+  absl::flat_hash_map<ValueId, ValueId> condMap;
+  Region condRegion, bodyRegion;
+  std::vector<ValueId> inits;
+  for (Scope::Entry &e : carries) {
+    for (ValueId v : leafValues(valueIn(e.state, outer)))
+      inits.push_back(v);
+    auto it = condScope->index.find(StateAccess::identity(e.state));
+    for (size_t i = 0; i < e.params.size(); ++i) {
+      ValueId p = it != condScope->index.end() ? condScope->entries[it->second].params[i]
+                                               : out_.program.addValue(
+                                                     out_.program.type(e.params[i]));
+      condRegion.params.push_back(p);
+    }
+    bodyRegion.params.insert(bodyRegion.params.end(), e.params.begin(), e.params.end());
+    bodyRegion.yields.insert(bodyRegion.yields.end(), e.yields.begin(), e.yields.end());
+  }
+  for (Scope::Entry &e : condScope->entries) {
+    bool carried = containsState(carries, e.state);
+    if (carried)
+      continue;
+    std::vector<ValueId> outside = leafValues(valueIn(e.state, outer));
+    for (size_t i = 0; i < e.params.size(); ++i)
+      condMap[e.params[i]] = outside[i];
+  }
+  substitute(condScope->body, condMap);
+  if (auto it = condMap.find(condValue); it != condMap.end())
+    condValue = it->second;
+  condRegion.body = std::move(condScope->body);
+  condRegion.yields.push_back(condValue);
+  bodyRegion.body = std::move(bodyScope->body);
+  Instruction loop{OpKind::WhileLoop, inits, {}, {}, {}};
+  for (ValueId v : inits)
+    loop.results.push_back(out_.program.addValue(out_.program.type(v)));
+  loop.regions.push_back(std::move(condRegion));
+  loop.regions.push_back(std::move(bodyRegion));
+  std::vector<ValueId> results = loop.results;
+  currentBody().push_back(std::move(loop));
+  size_t next = 0;
+  for (Scope::Entry &e : carries) {
+    std::vector<Tensor> leaves;
+    for (size_t i = 0; i < e.params.size(); ++i)
+      leaves.push_back(traced(results[next++]));
+    setIn(e.state, outer, e.state.signature().def().unflatten(std::move(leaves)));
+  }
+}
+
+void Tracer::switchOf(const Tensor &index, const std::vector<std::function<void()>> &branches) {
+  ValueId indexValue = valueOf(index);
+  std::vector<std::unique_ptr<Scope>> scopes;
+  for (const auto &branch : branches) {
+    scopes_.push_back(std::make_unique<Scope>(this, /*isLoop=*/false));
+    branch();
+    scopes.push_back(popScope());
+  }
+  int outer = static_cast<int>(scopes_.size()) - 1;
+  // The carries: every state some branch writes, in order of first write.
+  std::vector<State> carried;
+  absl::flat_hash_map<const void *, bool> seen;
+  for (auto &scope : scopes)
+    for (Scope::Entry &e : scope->entries)
+      if (e.written && seen.try_emplace(StateAccess::identity(e.state), true).second)
+        carried.push_back(e.state);
+  std::vector<ValueId> before;
+  for (const State &st : carried)
+    for (ValueId v : leafValues(valueIn(st, outer)))
+      before.push_back(v);
+  Instruction sw{OpKind::Switch, {indexValue}, {}, {}, {}};
+  sw.operands.insert(sw.operands.end(), before.begin(), before.end());
+  for (auto &scope : scopes) {
+    Region r;
+    // A branch that does not write a state yields the value it had before the switch.
+    for (size_t c = 0, leaf = 0; c < carried.size(); ++c) {
+      auto it = scope->index.find(StateAccess::identity(carried[c]));
+      size_t n = carried[c].signature().leaves().size();
+      if (it != scope->index.end() && scope->entries[it->second].written) {
+        const auto &y = scope->entries[it->second].yields;
+        r.yields.insert(r.yields.end(), y.begin(), y.end());
+      } else {
+        r.yields.insert(r.yields.end(), before.begin() + leaf, before.begin() + leaf + n);
+      }
+      leaf += n;
+    }
+    r.body = std::move(scope->body);
+    sw.regions.push_back(std::move(r));
+  }
+  for (ValueId v : before)
+    sw.results.push_back(out_.program.addValue(out_.program.type(v)));
+  std::vector<ValueId> results = sw.results;
+  currentBody().push_back(std::move(sw));
+  size_t next = 0;
+  for (const State &st : carried) {
+    std::vector<Tensor> leaves;
+    for (size_t i = 0; i < st.signature().leaves().size(); ++i)
+      leaves.push_back(traced(results[next++]));
+    setIn(st, outer, st.signature().def().unflatten(std::move(leaves)));
+  }
 }
 
 TracedFunction Tracer::finish(const Tree &result) {
@@ -141,9 +430,19 @@ TracedFunction Tracer::finish(const Tree &result) {
   p.eliminateDeadCode();
   // A slot read by nothing and written by nothing need not be bound at all.
   std::vector<bool> used(p.numValues(), false);
-  for (const Instruction &inst : p.instructions())
-    for (ValueId v : inst.operands)
-      used[v] = true;
+  std::function<void(const std::vector<Instruction> &)> markUses =
+      [&](const std::vector<Instruction> &body) {
+        for (const Instruction &inst : body) {
+          for (ValueId v : inst.operands)
+            used[v] = true;
+          for (const Region &r : inst.regions) {
+            markUses(r.body);
+            for (ValueId v : r.yields)
+              used[v] = true;
+          }
+        }
+      };
+  markUses(p.instructions());
   for (const Slot &s : p.slots())
     if (s.output != kNoValue)
       used[s.output] = true;
@@ -154,7 +453,12 @@ TracedFunction Tracer::finish(const Tree &result) {
     if (s.input != kNoValue && !used[s.input] && s.role == SlotRole::State)
       s.input = kNoValue; // Written without being read: no input needed.
   p.compact();
-  p.verify();
+  try {
+    p.verify();
+  } catch (const Error &e) {
+    // A bug in bst: show the program, so the report can be acted on.
+    throw Error(ErrorCode::Internal, absl::StrCat(e.what(), "\n", p.toString()));
+  }
   return std::move(out_);
 }
 
@@ -171,6 +475,27 @@ void throwLeakedTracer(const TracedValueImpl &value) {
           "). Traced values exist only while their function is being traced: do not keep them "
           "in globals, members or captured variables. Return the value from the jitted "
           "function, keep it in a State, or pass it to the inner function as an argument."));
+}
+
+bool isTracing() { return Tracer::current() != nullptr; }
+
+static Tracer &currentTracer(const char *what) {
+  Tracer *t = Tracer::current();
+  if (!t)
+    throw Error(ErrorCode::Internal, absl::StrCat(what, " called while not tracing"));
+  return *t;
+}
+
+void traceForLoop(int64_t count, const std::function<void(const Tensor &)> &body) {
+  currentTracer("traceForLoop").forLoop(count, body);
+}
+
+void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body) {
+  currentTracer("traceWhileLoop").whileLoop(cond, body);
+}
+
+void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches) {
+  currentTracer("traceSwitch").switchOf(index, branches);
 }
 
 } // namespace detail

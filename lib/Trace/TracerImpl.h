@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 
+#include <functional>
 #include <memory>
 
 namespace bst::detail {
@@ -45,7 +46,47 @@ public:
   /// The tracer of the innermost frame of this thread, or null.
   static Tracer *current();
 
+  // Control flow: each body is traced once, in a nested scope with its own trace frame.
+  void forLoop(int64_t count, const std::function<void(const Tensor &)> &body);
+  void whileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
+  void switchOf(const Tensor &index, const std::vector<std::function<void()>> &branches);
+
+  /// A region being traced. In a loop scope, a state first touched inside becomes a region
+  /// parameter (a carry if the body writes it; replaced by the value from outside if not); in a
+  /// branch scope, reads see the value from outside.
+  struct Scope {
+    explicit Scope(Tracer *tracer, bool isLoop)
+        : frame(std::make_unique<TraceFrame>(tracer)), frameId(frame->id()), isLoop(isLoop) {}
+    std::unique_ptr<TraceFrame> frame; // reset when the scope closes
+    FrameId frameId;
+    bool isLoop;
+    std::vector<Instruction> body;
+    struct Entry {
+      State state;
+      Tree value;                 // what reads in this scope see
+      std::vector<ValueId> params; // loop scopes: the placeholder parameter per leaf
+      bool written = false;
+      std::vector<ValueId> yields; // written entries: the leaves of `value`, set by closeScope
+    };
+    std::vector<Entry> entries;
+    absl::flat_hash_map<const void *, size_t> index;
+  };
 private:
+  std::vector<Instruction> &currentBody();
+  ValueId emit(OpKind kind, std::vector<ValueId> operands, OpAttrs attrs, AbstractArray type);
+  /// The value of `state` as seen at scope `k` (-1: the function's top level).
+  Tree valueIn(const State &state, int k);
+  void setIn(const State &state, int k, const Tree &value);
+  Scope::Entry &entryIn(const State &state, int k);
+  std::vector<ValueId> leafValues(const Tree &t);
+  /// Closes the innermost scope: records the yields of the states it wrote (while its values are
+  /// still alive), then ends its frame, so its local values cannot leak.
+  std::unique_ptr<Scope> popScope();
+  /// Replaces the loop placeholders of states that `scope` only read by their values outside;
+  /// returns the entries it wrote (the carries), in order.
+  std::vector<Scope::Entry> resolveLoopScope(Scope &scope);
+
+
   struct StateRecord {
     State state;
     size_t firstSlot;
@@ -55,10 +96,12 @@ private:
   StateRecord &recordFor(const State &state, const Tree &stored);
   /// The program value for `t`: its id if traced here, else a constant or capture.
   ValueId valueOf(const Tensor &t);
-  Tensor traced(ValueId id);
+  /// A traced tensor for `id`, owned by frame `owner` (default: the current frame).
+  Tensor traced(ValueId id, FrameId owner = kEagerFrame);
 
   TraceFrame frame_;
   TracedFunction out_;
+  std::vector<std::unique_ptr<Scope>> scopes_;
   std::vector<StateRecord> records_;
   absl::flat_hash_map<const void *, size_t> recordIndex_;  // by state identity
   absl::flat_hash_map<const void *, ValueId> captureValue_; // by buffer address

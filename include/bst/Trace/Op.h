@@ -89,10 +89,25 @@ enum class OpKind : uint8_t {
   ArgMax,
   // MatMul(x, y): [m,k] x [k,n] -> [m,n], or batched [b,m,k] x [b,k,n] -> [b,m,n]; equal dtypes.
   MatMul,
+  // Control flow (see bst/Transform/ControlFlow.h). These have regions and one result per
+  // carried value; the Program verifier types them, not inferType, and they have no eager
+  // kernel (eager execution runs the C++ bodies directly).
+  // ForLoop(c...): attrs.count iterations of region 0, whose params are the step index (i64
+  // scalar) and the carries, and which yields the next carries; results: the final carries.
+  ForLoop,
+  // WhileLoop(c...): region 0 (params: carries) yields a bool scalar, true to run region 1
+  // (params: carries) once more, which yields the next carries; results: the final carries.
+  WhileLoop,
+  // Switch(index, c...): runs region clamp(index, 0, #regions - 1) (no params; it reads the
+  // values it needs from outside), which yields the new values of the carries c; results: those.
+  Switch,
 };
 
 /// Number of OpKind values.
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::MatMul) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Switch) + 1;
+
+/// True for ForLoop, WhileLoop and Switch.
+inline bool isControlFlow(OpKind kind) { return kind >= OpKind::ForLoop; }
 
 /// "add", "reduce_sum", ... (the spelling used by the trace printer and in error messages).
 const char *opName(OpKind kind);
@@ -106,6 +121,7 @@ struct OpAttrs {
   std::vector<int64_t> strides; ///< Slice.
   int64_t axis = 0;             ///< Iota, Concatenate, Gather, ScatterAdd, ArgMax.
   DType dtype = DType::f32;     ///< Cast target, Iota element type.
+  int64_t count = 0;            ///< ForLoop trip count.
   Array constant;               ///< Constant.
 
   friend bool operator==(const OpAttrs &a, const OpAttrs &b);

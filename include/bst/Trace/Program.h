@@ -26,12 +26,29 @@ namespace bst {
 using ValueId = uint32_t;
 inline constexpr ValueId kNoValue = std::numeric_limits<ValueId>::max();
 
-/// One primitive application: `result = kind(operands...) {attrs}`.
+struct Instruction;
+
+/// A nested block of a control-flow primitive: its parameters (values defined on entry), its
+/// instructions, and the values it yields. Instructions inside may also use values defined
+/// before the primitive that owns the region (as in MLIR's scf dialect).
+struct Region {
+  std::vector<ValueId> params;
+  std::vector<Instruction> body;
+  std::vector<ValueId> yields;
+};
+
+/// One primitive application: `results = kind(operands...) {attrs} (regions)`. Every primitive
+/// of the op set has one result and no region; control-flow primitives have one result per
+/// carried value and one region per body.
 struct Instruction {
   OpKind kind;
   std::vector<ValueId> operands;
   OpAttrs attrs;
-  ValueId result = kNoValue;
+  std::vector<ValueId> results;
+  std::vector<Region> regions;
+
+  /// The result of a single-result primitive.
+  ValueId result() const { return results.front(); }
 };
 
 /// What a slot carries.
@@ -76,6 +93,8 @@ public:
   const AbstractArray &type(ValueId v) const { return types_[v]; }
   size_t numValues() const { return types_.size(); }
   const std::vector<Instruction> &instructions() const { return instructions_; }
+  /// The top-level instructions, for builders that append control flow (the tracer).
+  std::vector<Instruction> &mutableInstructions() { return instructions_; }
   const std::vector<Slot> &slots() const { return slots_; }
   std::vector<Slot> &mutableSlots() { return slots_; }
 

@@ -30,6 +30,17 @@ using TreeFunction = std::function<Tree(const std::vector<Tree> &)>;
 /// changed. Errors `fn` throws propagate unchanged.
 TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args);
 
+namespace detail {
+/// True while a function is being traced on this thread (the innermost frame has a tracer).
+bool isTracing();
+/// Control flow under tracing (bst/Transform/ControlFlow.h calls these; eager execution does
+/// not): each records one control-flow primitive whose bodies are traced once, with the states
+/// they write as carries.
+void traceForLoop(int64_t count, const std::function<void(const Tensor &)> &body);
+void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
+void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches);
+} // namespace detail
+
 } // namespace bst
 
 #endif // BST_TRACE_TRACER_H

@@ -1,0 +1,211 @@
+//===- ControlFlowTest.cpp - forLoop, whileLoop, cond, switchCase ----------===//
+//
+// Every construct runs eagerly and compiled (under bst::jit) on fresh states with the same
+// initial values, and both must agree.
+//
+//===----------------------------------------------------------------------===//
+#include "bst/Transform/ControlFlow.h"
+#include "bst/Jit/Jit.h"
+#include "bst/Trace/Ops.h"
+#include "../TestUtil.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include <optional>
+
+using namespace bst;
+using bst::testing::errorOf;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<float> vals(const State &s) { return s.value().toVector<float>(); }
+Array vec(std::vector<float> v) {
+  int64_t n = static_cast<int64_t>(v.size());
+  return Array::fromVector(v, {n});
+}
+
+/// Runs `step` (which uses the states of a fresh model M) eagerly and compiled, and returns both
+/// models for comparison.
+template <class M, class F> std::pair<M, M> eagerAndCompiled(F step) {
+  std::pair<M, M> out;
+  step(out.first);
+  auto compiled = jit([&](const Tensor &) { step(out.second); });
+  compiled(vec({0}));
+  return out;
+}
+
+struct Counter {
+  HiddenState x{vec({0, 0}), {.name = "x"}};
+  ParamState y{vec({1, 2}), {.name = "y"}};
+  HiddenState n{Array::scalar<int32_t>(0), {.name = "n"}};
+};
+
+TEST(ForLoopTest, CarriesWrittenStatesAndPassesReadOnes) {
+  auto [eager, compiled] = eagerAndCompiled<Counter>([](Counter &c) {
+    forLoop(10, [&](const Tensor &i) { c.x.setValue(c.x.value() + c.y.value() * cast(i, f32)); });
+  });
+  EXPECT_EQ(vals(eager.x), (std::vector<float>{45, 90}));
+  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+  EXPECT_EQ(vals(compiled.y), (std::vector<float>{1, 2}));
+}
+
+TEST(ForLoopTest, NestedLoops) {
+  auto [eager, compiled] = eagerAndCompiled<Counter>([](Counter &c) {
+    forLoop(3, [&](const Tensor &i) {
+      forLoop(4, [&](const Tensor &j) {
+        c.n.setValue(c.n.value() + 1);
+        c.x.setValue(c.x.value() + cast(i * 10 + j, f32));
+      });
+    });
+  });
+  EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 12);
+  EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 12);
+  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+}
+
+TEST(ForLoopTest, ZeroStepsChangeNothing) {
+  auto [eager, compiled] = eagerAndCompiled<Counter>(
+      [](Counter &c) { forLoop(0, [&] { c.x.setValue(c.x.value() + 1.f); }); });
+  EXPECT_EQ(vals(compiled.x), (std::vector<float>{0, 0}));
+}
+
+struct Lif {
+  HiddenState v{zeros({256}), {.name = "lif.v"}};
+  ParamState tau{full({256}, 10.f), {.name = "lif.tau"}};
+  ShortTermState spike{zeros({256}), {.name = "lif.spike"}};
+  HiddenState count{zeros({256}), {.name = "lif.count"}};
+  void step(const Tensor &input) {
+    Tensor v0 = v.value();
+    Tensor nv = v0 + 0.1f * (input - v0) / tau.value();
+    Tensor fired = nv > 1.f;
+    v.setValue(where(fired, 0.f, nv));
+    spike.setValue(cast(fired, f32));
+    count.setValue(count.value() + spike.value());
+  }
+};
+
+TEST(ForLoopTest, OneCompiledLoopEqualsManySteps) {
+  std::vector<float> d(256);
+  for (int i = 0; i < 256; ++i)
+    d[i] = 1.f + 2.f * i / 256.f;
+  Array input = vec(d);
+  Lif stepped, looped;
+  for (int k = 0; k < 500; ++k)
+    stepped.step(input);
+  auto run = jit([&](const Tensor &in) { forLoop(500, [&] { looped.step(in); }); });
+  run(input);
+  EXPECT_EQ(vals(looped.v), vals(stepped.v));
+  EXPECT_EQ(vals(looped.count), vals(stepped.count));
+  EXPECT_GT(vals(looped.count)[255], 10.f);
+  EXPECT_THAT(run.lower(input).program, HasSubstr("for_loop"));
+}
+
+TEST(ForLoopTest, AStateCreatedInTheJittedFunctionIsCarried) {
+  Counter c;
+  auto f = jit([&](const Tensor &x) {
+    HiddenState acc(zeros({2}), {.name = "acc"}); // local to this trace
+    forLoop(5, [&] { acc.setValue(acc.value() + x); });
+    c.x.setValue(acc.value());
+  });
+  f(vec({1, 2}));
+  EXPECT_EQ(vals(c.x), (std::vector<float>{5, 10}));
+}
+
+TEST(ForLoopTest, ValuesOfTheBodyCannotLeakOut) {
+  Counter c;
+  std::optional<Tensor> leaked;
+  auto f = jit([&](const Tensor &) {
+    forLoop(2, [&](const Tensor &i) { leaked = cast(i, f32); });
+    c.x.setValue(c.x.value() + *leaked);
+  });
+  EXPECT_THAT(errorOf<TraceContextError>([&] { f(vec({0})); }),
+              HasSubstr("leaked tracer"));
+  EXPECT_EQ(vals(c.x), (std::vector<float>{0, 0}));
+}
+
+TEST(ForLoopTest, NegativeCountIsAnError) {
+  EXPECT_EQ(errorOf([] { forLoop(-1, [] {}); }),
+            "forLoop: the number of steps must not be negative, got -1");
+}
+
+TEST(CondTest, AStateWrittenInOneBranchKeepsItsValueOnTheOther) {
+  for (float threshold : {0.5f, 5.f}) {
+    auto [eager, compiled] = eagerAndCompiled<Counter>([&](Counter &c) {
+      Tensor pred = reduceMax(c.y.value()) > threshold;
+      cond(pred, [&] { c.x.setValue(c.x.value() + 1.f); },
+           [&] { c.n.setValue(c.n.value() + 7); });
+    });
+    EXPECT_EQ(vals(compiled.x), vals(eager.x)) << threshold;
+    EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), eager.n.value().leaf().item<int32_t>());
+    if (threshold < 1) {
+      EXPECT_EQ(vals(compiled.x), (std::vector<float>{1, 1}));
+      EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 0);
+    } else {
+      EXPECT_EQ(vals(compiled.x), (std::vector<float>{0, 0}));
+      EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 7);
+    }
+  }
+}
+
+TEST(CondTest, InsideALoop) {
+  auto [eager, compiled] = eagerAndCompiled<Counter>([](Counter &c) {
+    forLoop(10, [&](const Tensor &i) {
+      cond(i - (i / int64_t{3}) * int64_t{3} == int64_t{0}, [&] { c.n.setValue(c.n.value() + 1); },
+           [&] { c.x.setValue(c.x.value() + 1.f); });
+    });
+  });
+  EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 4);
+  EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 4);
+  EXPECT_EQ(vals(compiled.x), (std::vector<float>{6, 6}));
+}
+
+TEST(CondTest, PredicateMustBeABoolScalar) {
+  EXPECT_EQ(errorOf([] { cond(vec({1, 2}) > 0.f, [] {}, [] {}); }),
+            "cond: the predicate must be a bool scalar, but it is bool[2]; compare it (x > 0.f) "
+            "or reduce it (bst::reduceMax)");
+}
+
+TEST(SwitchCaseTest, IndexIsClamped) {
+  for (int32_t index : {-3, 0, 1, 2, 9}) {
+    auto [eager, compiled] = eagerAndCompiled<Counter>([&](Counter &c) {
+      Tensor i = c.n.value().leaf() + index; // traced under jit
+      switchCase(i, {[&] { c.x.setValue(c.x.value() + 1.f); },
+                     [&] { c.x.setValue(c.x.value() + 10.f); },
+                     [&] { c.y.setValue(c.y.value() * 0.f); }});
+    });
+    EXPECT_EQ(vals(compiled.x), vals(eager.x)) << index;
+    EXPECT_EQ(vals(compiled.y), vals(eager.y)) << index;
+  }
+}
+
+TEST(WhileLoopTest, RunsUntilTheConditionFails) {
+  auto [eager, compiled] = eagerAndCompiled<Counter>([](Counter &c) {
+    whileLoop([&] { return c.n.value().leaf() < 10; },
+              [&] {
+                c.n.setValue(c.n.value() + 3);
+                c.x.setValue(c.x.value() + c.y.value());
+              });
+  });
+  EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 12);
+  EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 12);
+  EXPECT_EQ(vals(compiled.x), (std::vector<float>{4, 8}));
+}
+
+TEST(WhileLoopTest, ConditionMayNotWriteStates) {
+  Counter c;
+  auto f = jit([&](const Tensor &) {
+    whileLoop(
+        [&] {
+          c.x.setValue(c.x.value() + 1.f);
+          return c.n.value().leaf() < 3;
+        },
+        [&] { c.n.setValue(c.n.value() + 1); });
+  });
+  EXPECT_THAT(errorOf([&] { f(vec({0})); }),
+              HasSubstr("whileLoop: the condition writes HiddenState 'x'"));
+  EXPECT_EQ(vals(c.x), (std::vector<float>{0, 0}));
+}
+
+} // namespace
