@@ -45,6 +45,15 @@ int main(int argc, char **argv) {
     step(input);
   double stepUs = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / 1000;
 
+  // The same steps as one compiled loop: one call, the states carried in place.
+  Lif looped(n);
+  auto run = bst::jit([&](const bst::Tensor &i) { bst::forLoop(steps, [&] { looped(i); }); });
+  run(input); // compile
+  looped.v.setValue(bst::zeros({n}));
+  start = Clock::now();
+  run(input);
+  double loopUs = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / steps;
+
   // The same number of steps, eagerly, from a fresh population: the oracle.
   Lif eager(n);
   double eagerSpikes = 0;
@@ -60,6 +69,7 @@ int main(int argc, char **argv) {
   std::printf("compile: %.1f ms (trace %.1f, lower %.1f, MLIR pipeline %.1f, LLVM %.1f)\n",
               firstMs, c.traceMs, c.lowerMs, c.pipelineMs, c.llvmMs);
   std::printf("step: %.3f us (%.3f ns per neuron)\n", stepUs, 1000 * stepUs / n);
+  std::printf("step in one compiled forLoop: %.3f us\n", loopUs);
   std::printf("spikes: %.0f (eager: %.0f) in %.1f ms with counting\n", spikes, eagerSpikes,
               totalUs / 1000);
   if (spikes != eagerSpikes) {
