@@ -20,6 +20,7 @@
 #include "bst/Support/Shape.h"
 #include "bst/Support/Tensor.h"
 #include "bst/Support/Tree.h"
+#include "bst/Trace/Connectivity.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
 

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
 #include "llvm/ADT/DenseSet.h"
 
@@ -83,6 +84,8 @@ private:
   Value matmul(const Instruction &inst, Value x, Value y);
   Value constant(const Instruction &inst);
   Value iota(const Instruction &inst);
+  /// The element of an iota at the current index of the enclosing linalg.generic.
+  Value iotaElement(OpBuilder &b, Location loc, const Instruction &inst);
   Value concatenate(const Instruction &inst, ValueRange ins);
   Value slice(const Instruction &inst, Value x);
   SmallVector<OpFoldResult> clampedStarts(ValueRange indices, const Shape &extents,
@@ -91,10 +94,11 @@ private:
   Value dynamicUpdateSlice(const Instruction &inst, ValueRange ins);
   Value gather(const Instruction &inst, Value x, Value indices);
   Value scatterAdd(const Instruction &inst, Value x, Value indices, Value updates);
+  Value eventSum(const Instruction &inst);
   Value clampIndex(OpBuilder &b, Location loc, Value idx, int64_t extent);
   Value emit(const Instruction &inst);
 
-  // Fusion: elementwise primitives (and broadcasts into them) of one shape become one
+  // Fusion: elementwise primitives (and broadcasts and iotas into them) of one shape become one
   // multi-output linalg.generic.
   struct Group {
     Shape shape;
@@ -118,13 +122,18 @@ private:
     llvm::DenseMap<ValueId, int> unitOf;                   // values defined in this block
     llvm::DenseMap<ValueId, SmallVector<int>> users;       // units (of this block) using a value
     llvm::DenseMap<ValueId, SmallVector<size_t>> storing;  // carries storing a value
-    llvm::DenseMap<ValueId, Value> destination;            // where a group computes a value
+    llvm::DenseMap<ValueId, Value> destination;            // where a unit computes a value
+    // Carry buffers a single (non-group) unit may compute its value into, if its ops allow.
+    llvm::DenseMap<ValueId, Value> wanted;
   };
   BlockPlan plan(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
   void chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries);
   /// Emits `body`; returns its plan (which values were computed in place of which carry).
   BlockPlan emitBlock(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
   void emitGroup(const BlockPlan &plan, const Group &group, int groupIndex);
+  /// Emits a single (non-group) unit, computing its value into its wanted carry buffer when the
+  /// ops it emitted allow.
+  void emitSingle(BlockPlan &plan, const Instruction &inst);
   void emitControlFlow(const Instruction &inst);
   /// A rank-0 elementwise value read only by groups: not emitted; groups recompute it.
   bool isInlinedScalar(const BlockPlan &plan, const Instruction &inst);
@@ -599,14 +608,15 @@ Value Lowering::constant(const Instruction &inst) {
   return b_.create<arith::ConstantOp>(loc_, attr);
 }
 
+Value Lowering::iotaElement(OpBuilder &b, Location loc, const Instruction &inst) {
+  Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
+                                         b.create<linalg::IndexOp>(loc, inst.attrs.axis));
+  return cast(b, loc, i, DType::i64, typeOf(inst.result()).dtype);
+}
+
 Value Lowering::iota(const Instruction &inst) {
-  const AbstractArray &out = typeOf(inst.result());
-  int64_t axis = inst.attrs.axis;
-  return generic(ValueRange{}, {}, out, [&](OpBuilder &b, Location loc, ValueRange) {
-    Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
-                                           b.create<linalg::IndexOp>(loc, axis));
-    return cast(b, loc, i, DType::i64, out.dtype);
-  });
+  return generic(ValueRange{}, {}, typeOf(inst.result()),
+                 [&](OpBuilder &b, Location loc, ValueRange) { return iotaElement(b, loc, inst); });
 }
 
 Value Lowering::concatenate(const Instruction &inst, ValueRange ins) {
@@ -764,6 +774,74 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
   return nest(b_, loc_, ivs, init);
 }
 
+Value Lowering::eventSum(const Instruction &inst) {
+  const AbstractArray &out = typeOf(inst.result());
+  ValueId spikesId = inst.operands[0], rowPtrId = inst.operands[1], colsId = inst.operands[2],
+          weightsId = inst.operands[3];
+  Type t = elementType(out.dtype);
+  int64_t pre = typeOf(spikesId).shape[0], nnz = typeOf(colsId).shape[0];
+  // Weights that are one value broadcast (the usual case) are read as that scalar, so the
+  // broadcast is never materialised.
+  Value weightScalar;
+  if (const Instruction *def = definedBy_[weightsId];
+      def && def->kind == OpKind::BroadcastInDim && typeOf(def->operands[0]).shape.rank() == 0)
+    weightScalar = scalarFromTensor(values_[def->operands[0]]);
+  Value zero = b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(t, 0.0));
+  Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
+  Value c0 = b_.create<arith::ConstantIndexOp>(loc_, 0);
+  Value c1 = b_.create<arith::ConstantIndexOp>(loc_, 1);
+  Value preCount = b_.create<arith::ConstantIndexOp>(loc_, pre);
+  Value nnzCount = b_.create<arith::ConstantIndexOp>(loc_, nnz);
+  Value postCount = b_.create<arith::ConstantIndexOp>(loc_, out.shape[0]);
+  auto clampRow = [&](OpBuilder &b, Location loc, Value r) -> Value {
+    Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), r);
+    return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, i, c0), nnzCount);
+  };
+  auto loop = b_.create<scf::ForOp>(
+      loc_, c0, preCount, c1, ValueRange{init},
+      [&](OpBuilder &b, Location loc, Value i, ValueRange acc) {
+        Value spiked = b.create<tensor::ExtractOp>(loc, values_[spikesId], ValueRange{i});
+        auto ifOp = b.create<scf::IfOp>(
+            loc, spiked,
+            [&](OpBuilder &tb, Location l) {
+              Value next = tb.create<arith::AddIOp>(l, i, c1);
+              Value begin = clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId],
+                                                                         ValueRange{i}));
+              Value end = clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId],
+                                                                       ValueRange{next}));
+              auto row = tb.create<scf::ForOp>(
+                  l, begin, end, c1, ValueRange{acc[0]},
+                  [&](OpBuilder &rb, Location rl, Value j, ValueRange racc) {
+                    Value col = rb.create<arith::IndexCastOp>(
+                        rl, rb.getIndexType(),
+                        rb.create<tensor::ExtractOp>(rl, values_[colsId], ValueRange{j}));
+                    Value inRange = rb.create<arith::AndIOp>(
+                        rl, rb.create<arith::CmpIOp>(rl, arith::CmpIPredicate::sge, col, c0),
+                        rb.create<arith::CmpIOp>(rl, arith::CmpIPredicate::slt, col, postCount));
+                    auto add = rb.create<scf::IfOp>(
+                        rl, inRange,
+                        [&](OpBuilder &ab, Location al) {
+                          Value w = weightScalar ? weightScalar
+                                                 : ab.create<tensor::ExtractOp>(
+                                                         al, values_[weightsId], ValueRange{j})
+                                                       .getResult();
+                          Value old = ab.create<tensor::ExtractOp>(al, racc[0], ValueRange{col});
+                          Value sum = ab.create<arith::AddFOp>(al, old, w);
+                          ab.create<scf::YieldOp>(
+                              al, ab.create<tensor::InsertOp>(al, sum, racc[0], ValueRange{col})
+                                      .getResult());
+                        },
+                        [&](OpBuilder &eb, Location el) { eb.create<scf::YieldOp>(el, racc[0]); });
+                    rb.create<scf::YieldOp>(rl, add.getResult(0));
+                  });
+              tb.create<scf::YieldOp>(l, row.getResult(0));
+            },
+            [&](OpBuilder &eb, Location l) { eb.create<scf::YieldOp>(l, acc[0]); });
+        b.create<scf::YieldOp>(loc, ifOp.getResult(0));
+      });
+  return loop.getResult(0);
+}
+
 Value Lowering::emit(const Instruction &inst) {
   SmallVector<Value> ins;
   for (ValueId v : inst.operands)
@@ -799,6 +877,8 @@ Value Lowering::emit(const Instruction &inst) {
     return argMax(inst, ins[0]);
   case OpKind::MatMul:
     return matmul(inst, ins[0], ins[1]);
+  case OpKind::EventSum:
+    return eventSum(inst);
   default:
     return elementwise(inst, ins);
   }
@@ -838,7 +918,8 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
     // Rank-0 elementwise values are not grouped: a group that reads one recomputes it inline
     // (see emitGroup), so it never needs a buffer of its own -- unless it is stored into a
     // slot or carry, whose buffer the group then writes in place.
-    bool fusible = (isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim) &&
+    bool fusible = (isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim ||
+                    inst.kind == OpKind::Iota) &&
                    (typeOf(inst.result()).shape.rank() != 0 || stored.contains(inst.result()));
     int target = -1;
     std::vector<int64_t> shape;
@@ -891,26 +972,70 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
 }
 
 void Lowering::chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries) {
-  // A group computes a carry's new value straight into the carry's buffer (in place, no copy)
-  // unless the buffer's old value is still needed afterwards.
+  // A unit computes a carry's new value straight into the carry's buffer (in place, no copy)
+  // unless the buffer's old value is still needed afterwards. A group may read the old value
+  // itself (elementwise, at the index it writes); a single unit (a matmul, a reduction, a
+  // gather...) reads other indices than it writes, so it must not read it at all.
   for (size_t k = 0; k < carries.size(); ++k) {
     ValueId w = carries[k].output;
-    if (w == kNoValue || groupOf_[w] < 0 || plan.destination.count(w) || !plan.unitOf.count(w))
+    if (w == kNoValue || plan.destination.count(w) || plan.wanted.count(w) ||
+        !plan.unitOf.count(w))
       continue;
     int unit = plan.unitOf.lookup(w);
+    bool single = groupOf_[w] < 0;
+    if (single && isControlFlow(definedBy_[w]->kind))
+      continue;
     ValueId old = carries[k].input;
     bool safe = true;
     if (old != kNoValue) {
       for (int user : plan.users.lookup(old))
-        safe &= user <= unit;
-      for (const Instruction *m : groups_[groupOf_[w]].members)
-        safe &= !(m->kind == OpKind::BroadcastInDim && m->operands[0] == old);
+        safe &= single ? user < unit : user <= unit;
+      if (!single)
+        for (const Instruction *m : groups_[groupOf_[w]].members)
+          safe &= !(m->kind == OpKind::BroadcastInDim && m->operands[0] == old);
       for (size_t j : plan.storing.lookup(old))
         safe &= j == k;
     }
     if (safe)
-      plan.destination[w] = carries[k].dest;
+      (single ? plan.wanted : plan.destination)[w] = carries[k].dest;
   }
+}
+
+/// Makes the ops computing `v` write it into `dest` when they are destination-passing ops emitted
+/// after `prev` in `block` whose chain of tied inits starts at a tensor.empty used only there
+/// (a fill and a matmul or reduction, a gather's generic, a concatenation's insert_slices): the
+/// tensor.empty is replaced by `dest`. Returns false, changing nothing, otherwise.
+static bool computeInto(Value v, Value dest, Block *block, Operation *prev) {
+  auto emittedHere = [&](Operation *op) {
+    return op && op->getBlock() == block && (!prev || prev->isBeforeInBlock(op));
+  };
+  for (Value current = v;;) {
+    Operation *op = current.getDefiningOp();
+    if (!emittedHere(op) || (current != v && !current.hasOneUse()))
+      return false;
+    if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
+      if (current == v || e.getType() != dest.getType())
+        return false;
+      e.replaceAllUsesWith(dest);
+      e.erase();
+      return true;
+    }
+    auto dps = dyn_cast<DestinationStyleOpInterface>(op);
+    OpOperand *init = dps ? dps.getTiedOpOperand(cast<OpResult>(current)) : nullptr;
+    if (!init)
+      return false;
+    current = init->get();
+  }
+}
+
+void Lowering::emitSingle(BlockPlan &plan, const Instruction &inst) {
+  Block *block = b_.getInsertionBlock();
+  Block::iterator at = b_.getInsertionPoint();
+  Operation *prev = at == block->begin() ? nullptr : &*std::prev(at);
+  ValueId r = inst.result();
+  values_[r] = emit(inst);
+  if (Value dest = plan.wanted.lookup(r); dest && computeInto(values_[r], dest, block, prev))
+    plan.destination[r] = dest;
 }
 
 bool Lowering::isInlinedScalar(const BlockPlan &plan, const Instruction &inst) {
@@ -930,7 +1055,7 @@ Lowering::BlockPlan Lowering::emitBlock(const std::vector<Instruction> &body,
     else if (isControlFlow(unit.single->kind))
       emitControlFlow(*unit.single);
     else if (!isInlinedScalar(p, *unit.single))
-      values_[unit.single->result()] = emit(*unit.single);
+      emitSingle(p, *unit.single);
   }
   return p;
 }
@@ -1140,8 +1265,9 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
           SmallVector<Value> operands;
           for (ValueId v : m->operands)
             operands.push_back(get(v, inputMap(*m)));
-          scalar[m->result()] =
-              m->kind == OpKind::BroadcastInDim ? operands[0] : scalarOp(b, loc, *m, operands);
+          scalar[m->result()] = m->kind == OpKind::BroadcastInDim ? operands[0]
+                                : m->kind == OpKind::Iota         ? iotaElement(b, loc, *m)
+                                                                  : scalarOp(b, loc, *m, operands);
         }
         SmallVector<Value> yields;
         for (ValueId r : outputs)

@@ -727,6 +727,30 @@ Array evalMatMul(const Array &x, const Array &y, const AbstractArray &type) {
 
 } // namespace
 
+Array evalEventSum(const std::vector<Array> &ops, const AbstractArray &type) {
+  Array result(type.shape, type.dtype);
+  const bool *spikes = ops[0].data<bool>();
+  const int32_t *rowPtr = ops[1].data<int32_t>();
+  const int32_t *cols = ops[2].data<int32_t>();
+  int64_t pre = ops[0].numElements(), nnz = ops[2].numElements(), post = type.shape[0];
+  auto clampRow = [&](int32_t r) { return std::clamp<int64_t>(r, 0, nnz); };
+  dispatch(type.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      T *out = result.mutableData<T>();
+      const T *w = ops[3].data<T>();
+      for (int64_t i = 0; i < pre; ++i) {
+        if (!spikes[i])
+          continue;
+        for (int64_t j = clampRow(rowPtr[i]), end = clampRow(rowPtr[i + 1]); j < end; ++j)
+          if (cols[j] >= 0 && cols[j] < post)
+            out[cols[j]] += w[j];
+      }
+    }
+  });
+  return result;
+}
+
 Array evaluate(OpKind kind, const std::vector<Array> &operands,
                const OpAttrs &attrs, const AbstractArray &resultType) {
   if (kind >= OpKind::Neg && kind <= OpKind::Not)
@@ -768,6 +792,8 @@ Array evaluate(OpKind kind, const std::vector<Array> &operands,
     return evalArgMax(operands[0], attrs, resultType);
   case OpKind::MatMul:
     return evalMatMul(operands[0], operands[1], resultType);
+  case OpKind::EventSum:
+    return evalEventSum(operands, resultType);
   default:
     break;
   }

@@ -119,6 +119,8 @@ const char *opName(OpKind kind) {
     return "argmax";
   case OpKind::MatMul:
     return "matmul";
+  case OpKind::EventSum:
+    return "event_sum";
   case OpKind::ForLoop:
     return "for_loop";
   case OpKind::WhileLoop:
@@ -558,6 +560,23 @@ AbstractArray inferMatMul(const TypeChecker &c) {
 
 } // namespace
 
+AbstractArray inferEventSum(const TypeChecker &c) {
+  c.expectCount(4);
+  const AbstractArray &spikes = c.ops[0], &rowPtr = c.ops[1], &cols = c.ops[2], &w = c.ops[3];
+  if (spikes.shape.rank() != 1 || spikes.dtype != DType::boolean)
+    c.fail("spikes must be a bool vector", "compare the membrane potential with the threshold");
+  if (rowPtr.shape != Shape{spikes.shape[0] + 1} || rowPtr.dtype != DType::i32)
+    c.fail(absl::StrCat("rowPtr must be i32[", spikes.shape[0] + 1, "], one more than spikes"),
+           "build the connectivity with bst::Connectivity");
+  if (cols.shape.rank() != 1 || cols.dtype != DType::i32 || w.shape != cols.shape ||
+      !isFloating(w.dtype))
+    c.fail("cols must be an i32 vector and weights a floating vector of the same length",
+           "build the connectivity with bst::Connectivity");
+  if (c.attrs.shape.size() != 1 || c.attrs.shape[0] < 0)
+    c.fail("the result shape must be [post]", "pass the number of postsynaptic neurons");
+  return {Shape(c.attrs.shape), w.dtype};
+}
+
 AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
                         const OpAttrs &attrs) {
   TypeChecker c(kind, operands, attrs);
@@ -602,6 +621,8 @@ AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
     return inferArgMax(c);
   case OpKind::MatMul:
     return inferMatMul(c);
+  case OpKind::EventSum:
+    return inferEventSum(c);
   case OpKind::ForLoop:
   case OpKind::WhileLoop:
   case OpKind::Switch:

@@ -89,6 +89,12 @@ enum class OpKind : uint8_t {
   ArgMax,
   // MatMul(x, y): [m,k] x [k,n] -> [m,n], or batched [b,m,k] x [b,k,n] -> [b,m,n]; equal dtypes.
   MatMul,
+  // EventSum(spikes: bool[pre], rowPtr: i32[pre+1], cols: i32[nnz], weights: f32|f64[nnz]): a
+  // sparse (CSR) matrix-vector product driven by events. The result, of shape attrs.shape
+  // ([post]) and the weights' dtype, starts at zero; for each i with spikes[i], the weights of
+  // row i (entries rowPtr[i] to rowPtr[i+1], clamped to [0, nnz]) are added at their columns
+  // (columns outside [0, post) are skipped). Its cost grows with spikes x fan-out.
+  EventSum,
   // Control flow (see bst/Transform/ControlFlow.h). These have regions and one result per
   // carried value; the Program verifier types them, not inferType, and they have no eager
   // kernel (eager execution runs the C++ bodies directly).
