@@ -3,6 +3,8 @@
 # Declares one layer of DESIGN.md section 2 as the library target bst<NAME> (alias bst::<name>).
 # A layer may depend only on the layers above it in this order; a wrong-direction dependency is a
 # configure error, so the layering cannot rot silently.
+include(BstSanitizers)
+
 set(BST_LAYER_ORDER Support State Graph Checkpoint Trace Transform Runtime Compiler Jit)
 
 function(bst_add_layer name)
