@@ -10,6 +10,21 @@ void lifStepHandwritten(float *v, const float *tau, float *spike, const float *i
                         float dt);
 /// The work of BM_JitDispatch (four one-element states, one argument), hand-written.
 void dispatchWorkHandwritten(float *a, float *b, float *c, float *d, const float *x);
+
+/// The constants of examples/cuba/Cuba.h (mV, ms).
+struct CubaConstants {
+  int64_t n, excitatory;
+  float we, wi, taum, taue, taui, vt, vr, el, refractory, dt;
+};
+/// The CUBA network's buffers: neuron state and the two CSR connectivities.
+struct CubaArrays {
+  CubaConstants c;
+  float *v, *ge, *gi, *refractory;
+  bool *spikes;
+  const int32_t *excRowPtr, *excCols, *inhRowPtr, *inhCols;
+};
+/// Runs `steps` steps of the CUBA network in place; returns the number of spikes.
+int64_t cubaHandwritten(const CubaArrays &a, int64_t steps);
 } // namespace bst::bench
 
 #endif // BST_BENCHMARKS_HANDWRITTEN_H

@@ -3,6 +3,7 @@
 #include "bst/Trace/Connectivity.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
+#include "../../examples/cuba/Cuba.h"
 #include "../TestUtil.h"
 
 #include "gmock/gmock.h"
@@ -111,4 +112,27 @@ TEST(EventSumTest, SpikesMustMatchThePresynapticPopulation) {
             "population");
 }
 
+} // namespace
+
+namespace {
+
+TEST(CubaTest, OneCompiledLoopMatchesEagerSteps) {
+  CubaParams small;
+  small.n = 1000;
+  small.excitatory = 800;
+  small.p = 0.05; // keep the activity of the original at a quarter of its size
+  Cuba eager(small), compiled(small);
+  int64_t steps = 300;
+  for (int64_t k = 0; k < steps; ++k)
+    eager.step();
+  auto run = jit([&](const Tensor &) { forLoop(steps, [&] { compiled.step(); }); });
+  run(zeros({1}));
+  int32_t eagerCount = eager.spikeCount.value().leaf().item<int32_t>();
+  EXPECT_GT(eagerCount, 50);
+  EXPECT_EQ(compiled.spikeCount.value().leaf().item<int32_t>(), eagerCount);
+  std::vector<float> ve = eager.v.value().toVector<float>(), vc = compiled.v.value().toVector<float>();
+  for (size_t i = 0; i < ve.size(); ++i)
+    ASSERT_NEAR(vc[i], ve[i], 1e-3) << i;
+  EXPECT_EQ(compiled.spikes.value().toVector<bool>(), eager.spikes.value().toVector<bool>());
+}
 } // namespace
