@@ -5,10 +5,12 @@
 #   fuzzer    libFuzzer + ASan + UBSan, with clang only            (utils/fuzz.sh)
 #
 # Every target is instrumented except those with the property BST_NO_SANITIZE: lib/CMakeLists.txt
-# sets it on bstCompiler, whose MLIR-heavy sources take minutes to compile instrumented and which
-# only drives LLVM and MLIR — themselves uninstrumented system libraries. Uninstrumented code is
-# correct with all three sanitizers; it is just not checked. Compiled with the same flags as a
-# normal Release build, those objects also come from ccache.
+# sets it on bstCompiler in ASan builds, whose MLIR-heavy sources take minutes to compile
+# instrumented and which only drives LLVM and MLIR — themselves uninstrumented system libraries.
+# Uninstrumented code runs correctly under ASan; it is just not checked. Compiled with the same
+# flags as a normal Release build, those objects also come from ccache. TSan builds instrument
+# bstCompiler too: TSan must see the synchronisation of its thread-safe statics, which
+# instrumented code and MLIR read.
 set(BST_SANITIZE "" CACHE STRING "Sanitizer build: '', address, thread or fuzzer")
 set_property(CACHE BST_SANITIZE PROPERTY STRINGS "" address thread fuzzer)
 

@@ -38,7 +38,8 @@ if [[ $mode != release ]]; then
   # does in production, so bst reports it as an OutOfMemory error (FaultTest checks it).
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1}
+  # The suppressions cover the uninstrumented libMLIR.so and libLLVM.so only (read the file).
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:allocator_may_return_null=1:suppressions=$BST_ROOT/utils/sanitizers/tsan.supp}
 fi
 [[ -n "$tests" ]] && ctest_args=(-R "$tests")
 bst_configure "${configure_args[@]}" || exit 1
