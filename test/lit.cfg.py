@@ -20,12 +20,12 @@ config.substitutions.append(("%bst_bin", config.bst_tools_dir))
 config.substitutions.append(("%bst_src", config.bst_src_root))
 
 # The passes of bst's CPU pipeline (buildBstCpuPipeline in lib/Compiler/Pipeline.cpp) up to and
-# including one-shot bufferization, for tests of the bufferized stage. The pipeline itself also
-# makes copies linalg.copy (here they stay memref.copy). Keep in sync with Pipeline.cpp.
+# including bst-results-to-slots, for tests of the bufferized stage. The pipeline itself also
+# makes bufferization's copies linalg.copy (here they stay memref.copy; bst-results-to-slots
+# copies with linalg.copy in both). Keep in sync with Pipeline.cpp.
 config.substitutions.append(
     (
         "%bst_bufferize",
-        "--canonicalize "
         "'--one-shot-bufferize=bufferize-function-boundaries allow-return-allocs-from-loops "
         "function-boundary-type-conversion=identity-layout-map' "
         "--canonicalize --bst-results-to-slots",

@@ -170,7 +170,12 @@ void buildBstCpuPipeline(OpPassManager &pm) {
   // `outs` operands the payload does not read by tensor.empty, which would undo the in-place
   // destinations of loop carries. Nor is empty-tensor elimination: the lowering chooses the
   // destinations itself, knowing when a slot's or a carry's old value is dead.
-  pm.addPass(createCanonicalizerPass());
+  // Nor the canonicalizer, before bufferization: the lowering orders its
+  // materialize_in_destination ops so that no slot is written before its old value has been
+  // copied where it goes, which holds for the ops it emitted. Folding a generic that computes
+  // an identity (x & true, min(max(INT_MIN, x), x)) into its input turns a computed value into a
+  // slot's old value read after that slot is written: one-shot bufferization then fails
+  // ("cannot avoid RaW conflict"). The canonicalizer runs after bufferization instead.
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   // A loop carry that cannot stay in place gets a new buffer per iteration instead of failing.

@@ -78,3 +78,44 @@ func.func @first(%a: tensor<4xf32> {bufferization.writable = true}) -> tensor<4x
 func.func @second(%a: tensor<4xi32> {bufferization.writable = true}) -> tensor<4xi32> {
   return %a : tensor<4xi32>
 }
+
+// -----
+
+// A slot's old value read into another slot (by a generic the canonicalizer would fold into a
+// plain copy of the slot) before the slot is overwritten, in the order the lowering emits them.
+// The pipeline keeps that order: the old value is loaded and stored into %r, and only then is
+// the constant stored into %s. (Canonicalizing before bufferization made the second
+// materialization read %s after the first had written it: "cannot avoid RaW conflict".)
+// CHECK-LABEL: llvm.func @read_then_overwrite(
+// CHECK-SAME: %[[S:[a-z0-9]+]]: !llvm.ptr, %[[R:[a-z0-9]+]]: !llvm.ptr) {
+// CHECK-DAG: %[[R1:.*]] = llvm.insertvalue %[[R]], %{{.*}}[1]
+// CHECK-DAG: %[[RD:.*]] = llvm.insertvalue %{{.*}}, %[[R1]][2]
+// CHECK-DAG: %[[S1:.*]] = llvm.insertvalue %[[S]], %{{.*}}[1]
+// CHECK-DAG: %[[SD:.*]] = llvm.insertvalue %{{.*}}, %[[S1]][2]
+// CHECK-DAG: %[[G:.*]] = llvm.mlir.addressof @{{.*}} : !llvm.ptr
+// CHECK: %[[SP:.*]] = llvm.extractvalue %[[SD]][1]
+// CHECK-NEXT: %[[OLD:.*]] = llvm.load %[[SP]] : !llvm.ptr -> i1
+// CHECK-NEXT: %[[RP:.*]] = llvm.extractvalue %[[RD]][1]
+// CHECK-NEXT: llvm.store %[[OLD]], %[[RP]] : i1, !llvm.ptr
+// CHECK-NEXT: %[[NEW:.*]] = llvm.load %[[G]] : !llvm.ptr -> i1
+// CHECK-NEXT: %[[SP2:.*]] = llvm.extractvalue %[[SD]][1]
+// CHECK-NEXT: llvm.store %[[NEW]], %[[SP2]] : i1, !llvm.ptr
+// CHECK-NEXT: llvm.return
+#scalar = affine_map<() -> ()>
+func.func @read_then_overwrite(%s: tensor<i1> {bufferization.writable = true},
+                               %r: tensor<i1> {bufferization.writable = true})
+    -> (tensor<i1>, tensor<i1>) attributes {bst.result_slots = array<i64: 0, 1>} {
+  %cst = arith.constant dense<true> : tensor<i1>
+  %0 = linalg.generic {indexing_maps = [#scalar, #scalar], iterator_types = []}
+      ins(%s : tensor<i1>) outs(%r : tensor<i1>) {
+  ^bb0(%in: i1, %out: i1):
+    %true = arith.constant true
+    %1 = arith.andi %in, %true : i1
+    linalg.yield %1 : i1
+  } -> tensor<i1>
+  %1 = bufferization.materialize_in_destination %cst in %s
+      : (tensor<i1>, tensor<i1>) -> tensor<i1>
+  %2 = bufferization.materialize_in_destination %0 in %r
+      : (tensor<i1>, tensor<i1>) -> tensor<i1>
+  return %1, %2 : tensor<i1>, tensor<i1>
+}

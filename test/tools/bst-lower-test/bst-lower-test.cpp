@@ -21,6 +21,7 @@
 #include "bst/State/State.h"
 #include "bst/Support/Error.h"
 #include "bst/Trace/Ops.h"
+#include "bst/Transform/ControlFlow.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -330,6 +331,68 @@ Lowered result(const bst::JitOptions &options) {
   return f.lower(ramp(64));
 }
 
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+/// The LIF step of `lif` run 100 times by one bst::forLoop: v and spike are the
+/// loop's carries, updated in place in the slots; tau is only read.
+Lowered forLif(const bst::JitOptions &options) {
+  const int64_t n = 256;
+  const float dt = 0.1f;
+  bst::HiddenState v(bst::zeros({n}), {.name = "lif.v"});
+  bst::ParamState tau(bst::full({n}, 10.f), {.name = "lif.tau"});
+  bst::ShortTermState spike(bst::zeros({n}), {.name = "lif.spike"});
+  auto f = bst::jit(
+      [&](const Tensor &input) {
+        bst::forLoop(100, [&] {
+          Tensor v0 = v.value();
+          Tensor nv = v0 + dt * (input - v0) / static_cast<Tensor>(tau.value());
+          Tensor fired = nv > 1.f;
+          v.setValue(bst::where(fired, 0.f, nv));
+          spike.setValue(bst::cast(fired, DType::f32));
+        });
+      },
+      options);
+  return f.lower(bst::zeros({n}));
+}
+
+/// bst::cond on a run-time predicate: the then branch integrates the input into
+/// v and counts, the else branch decays v (the count keeps its value).
+Lowered cond(const bst::JitOptions &options) {
+  bst::HiddenState v(ramp(64), {.name = "c.v"});
+  bst::HiddenState count(Array::scalar<int32_t>(0), {.name = "c.count"});
+  auto f = bst::jit(
+      [&](const Tensor &x) {
+        bst::cond(
+            bst::reduceMax(x) > 0.f,
+            [&] {
+              v.setValue(v.value() + x);
+              count.setValue(count.value() + 1);
+            },
+            [&] { v.setValue(v.value() * 0.5f); });
+      },
+      options);
+  return f.lower(ramp(64));
+}
+
+/// bst::whileLoop: halves v and adds the input until a counter state reaches
+/// 10; the condition reads the counter.
+Lowered whileLoop(const bst::JitOptions &options) {
+  bst::HiddenState n(Array::scalar<int32_t>(0), {.name = "w.n"});
+  bst::HiddenState v(ramp(64), {.name = "w.v"});
+  auto f = bst::jit(
+      [&](const Tensor &x) {
+        bst::whileLoop([&] { return static_cast<Tensor>(n.value()) < 10; },
+                       [&] {
+                         n.setValue(n.value() + 1);
+                         v.setValue(v.value() * 0.5f + x);
+                       });
+      },
+      options);
+  return f.lower(ramp(64));
+}
+
 const std::vector<Example> &examples() {
   static const std::vector<Example> all = {
       {"unary-float", "every floating unary op, chained on a state",
@@ -359,6 +422,9 @@ const std::vector<Example> &examples() {
       {"swap", "two states swapped", swap},
       {"cross-update", "two states updated from each other", crossUpdate},
       {"result", "a step returning a result", result},
+      {"for-lif", "the LIF step 100 times in one forLoop", forLif},
+      {"cond", "cond: one state written in both branches, one in one", cond},
+      {"while-loop", "whileLoop counting in a state", whileLoop},
   };
   return all;
 }
