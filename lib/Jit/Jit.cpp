@@ -282,6 +282,9 @@ Lowered JitCore::lower(const CallArgs &args, TraceRef trace) {
   for (const Slot &s : p.slots())
     out.slots.push_back({slotRoleName(s.role), s.name, s.stateKind, s.type, s.input != kNoValue,
                          s.output != kNoValue});
+  for (size_t i = 0; i < p.slots().size(); ++i)
+    if (p.slots()[i].role == SlotRole::Capture)
+      out.captures.emplace_back(i, entry.traced.captures[p.slots()[i].index]);
   return out;
 }
 

@@ -22,6 +22,10 @@ const char *errorCodeName(ErrorCode code) {
     return "compile";
   case ErrorCode::Checkpoint:
     return "checkpoint";
+  case ErrorCode::Load:
+    return "load";
+  case ErrorCode::Incompatible:
+    return "incompatible";
   }
   return "unknown";
 }

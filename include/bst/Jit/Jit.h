@@ -56,6 +56,21 @@ struct Lowered {
   std::string program;
   /// The manifest as JSON: {"format_version": 1, "function": ..., "slots": [...]}.
   std::string manifestJson() const;
+  /// The values of the capture slots (arrays the function closed over), by slot
+  /// index.
+  std::vector<std::pair<size_t, Array>> captures;
+
+  /// Writes the exported module to `path` (atomically): one `.mlir` file whose
+  /// module carries the manifest as the attribute `bst.manifest` and the
+  /// captures' values as constants. `bstc` compiles it ahead of time;
+  /// bst::Engine JIT-compiles it. Throws bst::Error if the file cannot be
+  /// written.
+  void save(const std::string &path) const;
+  /// Reads a file written by save(): `mlir` is the exported module, `slots` its
+  /// manifest's; `program` and `captures` are empty (the captures are
+  /// embedded). Throws bst::Error (code Load) with `path:line:col:` diagnostics
+  /// for a missing or malformed file.
+  static Lowered load(const std::string &path);
 };
 
 /// Timings of the most recent compile of a jitted function, in milliseconds.

@@ -24,6 +24,9 @@ enum class ErrorCode {
   Internal = 6,        ///< A bug in bst; please report it.
   Compile = 7,         ///< The compiler rejected a program or module (with its diagnostics).
   Checkpoint = 8,      ///< A checkpoint file could not be written, read or matched to the states.
+  Load = 9,            ///< An AOT library or exported module is missing, not a bst artifact, or
+                       ///< has a malformed manifest.
+  Incompatible = 10,   ///< An artifact built for another manifest format version or CPU.
 };
 
 /// Returns a stable lower-case name for `code`, e.g. "signature".
