@@ -11,6 +11,7 @@
 #include "../examples/lif/Lif.h"
 #include "AllocCounter.h"
 #include "Handwritten.h"
+#include "Tiny.h"
 
 #include "benchmark/benchmark.h"
 
@@ -45,21 +46,6 @@ void BM_LifStep_Handwritten(benchmark::State &state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 BENCHMARK(BM_LifStep_Handwritten)->Arg(4096)->Arg(1048576);
-
-struct Tiny {
-  bst::HiddenState a{bst::zeros({1}), {.name = "a"}};
-  bst::HiddenState b{bst::zeros({1}), {.name = "b"}};
-  bst::HiddenState c{bst::zeros({1}), {.name = "c"}};
-  bst::HiddenState d{bst::zeros({1}), {.name = "d"}};
-  void operator()(const bst::Tensor &x) {
-    bst::Tensor na = a.value() + x;
-    a.setValue(na);
-    bst::Tensor nb = b.value() * 0.5f + na;
-    b.setValue(nb);
-    c.setValue(bst::maximum(c.value(), nb));
-    d.setValue(d.value() + 1.f);
-  }
-};
 
 void BM_JitDispatch(benchmark::State &state) {
   Tiny t;
