@@ -52,7 +52,7 @@ echo "== unit tests (ctest$label${tests:+, -R $tests})"
 log="$BST_BUILD_DIR/ctest.log"
 if (cd "$BST_BUILD_DIR" && ctest --output-on-failure -j2 --timeout 600 "${ctest_args[@]}") \
     >"$log" 2>&1; then
-  tail -n 3 "$log"
+  sed -n '/tests passed/,$p' "$log" # the summary: counts, tests not run, total time
 else
   grep -v -E '^ *(Start +[0-9]+|[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed)' "$log"
   status=1
