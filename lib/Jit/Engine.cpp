@@ -1,32 +1,18 @@
 //===- Engine.cpp - bst::Engine and bst_engine_load
 //------------------------===//
 #include "bst/Jit/Engine.h"
+#include "ReadFile.h"
 #include "bst/Compiler/Aot.h"
 #include "bst/Runtime/CInterop.h"
 #include "bst/Support/Error.h"
 
 #include "absl/strings/str_cat.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace bst {
 
 runtime::Module Engine::load(const std::string &path) const {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(ErrorCode::Load,
-                absl::StrCat("cannot load '", path, "': no such regular file"));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error(ErrorCode::Load, absl::StrCat("cannot load '", path,
-                                              "': ", std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  return loadText(text.str(), path);
+  return loadText(detail::readFileForLoad(path), path);
 }
 
 runtime::Module Engine::loadText(std::string_view text,

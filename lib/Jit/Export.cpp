@@ -2,6 +2,7 @@
 //------------------------===//
 #include "bst/Compiler/Aot.h"
 #include "bst/Jit/Jit.h"
+#include "ReadFile.h"
 #include "bst/Support/Error.h"
 
 #include "absl/strings/str_cat.h"
@@ -52,7 +53,7 @@ void Lowered::save(const std::string &path) const {
   }
 }
 
-Lowered Lowered::load(const std::string &path) {
+std::string detail::readFileForLoad(const std::string &path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw Error(ErrorCode::Load,
@@ -63,8 +64,12 @@ Lowered Lowered::load(const std::string &path) {
                                               "': ", std::strerror(errno)));
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Lowered Lowered::load(const std::string &path) {
   Lowered out;
-  out.mlir = buffer.str();
+  out.mlir = detail::readFileForLoad(path);
   runtime::Manifest m = compiler::readExportedManifest(out.mlir, path);
   out.name = m.function;
   for (const runtime::SlotInfo &s : m.slots)
