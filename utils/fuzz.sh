@@ -8,8 +8,8 @@
 #   BST_FUZZ_BUILD_DIR=dir utils/fuzz.sh 20
 # Reproduce a crash: build-fuzz/bin/bst-fuzz-<name> build-fuzz/artifacts/<name>-crash-...
 #
-# Fuzzers: checkpoint (the safetensors reader behind bst::readCheckpoint / bst::restore).
-# The manifest reader and bstc's input path get fuzzers when they land (issue 7).
+# Fuzzers: checkpoint (the safetensors reader behind bst::readCheckpoint / bst::restore),
+# manifest (bst::runtime::Manifest::parse, the manifest reader of AOT artifacts).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -18,7 +18,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   echo "usage: utils/fuzz.sh [SECONDS]" >&2
   exit 2
 fi
-fuzzers=(checkpoint)
+fuzzers=(checkpoint manifest)
 
 "$BST_ROOT/utils/bootstrap.sh" || exit 1
 BST_BUILD_DIR=${BST_FUZZ_BUILD_DIR:-$BST_ROOT/build-fuzz}
