@@ -1493,7 +1493,8 @@ bool Gen::broadcastOp() {
   std::vector<int64_t> dims;
   if (coin(rng_, 0.4))
     dims.push_back(uniformInt(rng_, 1, 3));
-  for (int64_t d : T(x).shape())
+  const Shape extents = T(x).shape(); // a copy: the loop below adds entries, moving T(...)
+  for (int64_t d : extents)
     dims.push_back(d == 1 && coin(rng_, 0.7) ? uniformInt(rng_, 1, 4) : d);
   Shape s(dims);
   if (s.numElements() > kMaxElements || dims.size() > 4)
@@ -1570,7 +1571,8 @@ bool Gen::sliceOp() {
     return false;
   std::vector<int64_t> starts, limits, strides;
   bool strided = false;
-  for (int64_t e : T(x).shape()) {
+  const Shape extents = T(x).shape(); // a copy: the loop below adds entries, moving T(...)
+  for (int64_t e : extents) {
     int64_t stride = coin(rng_, 0.5) ? uniformInt(rng_, 2, 3) : 1;
     int64_t s, l;
     if (stride > 1 && e > stride) {
@@ -1646,7 +1648,8 @@ bool Gen::dynamicSliceOp() {
   std::vector<int64_t> sizes;
   std::vector<DynamicIndex> starts;
   std::string desc;
-  for (int64_t e : T(x).shape()) {
+  const Shape extents = T(x).shape(); // a copy: the loop below adds entries, moving T(...)
+  for (int64_t e : extents) {
     sizes.push_back(uniformInt(rng_, 0, e));
     desc += desc.empty() ? "" : ", ";
     startIndex(e, sizes.back(), starts, desc);
@@ -1761,7 +1764,8 @@ bool Gen::scatterAddOp() {
   int64_t axis = uniformInt(rng_, 0, rank - 1);
   int i = indicesFor(T(x).shape()[axis]);
   std::vector<int64_t> dims(T(x).shape().begin(), T(x).shape().begin() + axis);
-  for (int64_t d : T(i).shape())
+  const Shape extents = T(i).shape(); // a copy: the loop below adds entries, moving T(...)
+  for (int64_t d : extents)
     dims.push_back(d);
   dims.insert(dims.end(), T(x).shape().begin() + axis + 1, T(x).shape().end());
   Shape target(dims);
