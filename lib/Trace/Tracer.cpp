@@ -1,6 +1,7 @@
 //===- Tracer.cpp - Recording a function into a Program -------------------===//
 #include "TracerImpl.h"
 #include "bst/Trace/Apply.h"
+#include "bst/Trace/Ops.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -251,23 +252,71 @@ std::vector<Tracer::Scope::Entry> Tracer::resolveLoopScope(Scope &scope) {
   return carries;
 }
 
-void Tracer::forLoop(int64_t count, const std::function<void(const Tensor &)> &body) {
+LoopValues Tracer::forLoop(int64_t count, const std::vector<Tensor> &init,
+                           const LoopBody &body) {
   scopes_.push_back(std::make_unique<Scope>(this, /*isLoop=*/true));
+  FrameId inner = scopes_.back()->frameId;
   ValueId index = out_.program.addValue(AbstractArray{Shape{}, DType::i64});
-  body(traced(index));
+  std::vector<ValueId> carryParams;
+  std::vector<Tensor> carryIn;
+  for (const Tensor &t : init) {
+    carryParams.push_back(out_.program.addValue(t.abstract()));
+    carryIn.push_back(traced(carryParams.back(), inner));
+  }
+  Tensor i = traced(index, inner);
+  LoopValues stepped = body(i, carryIn);
+  if (stepped.carry.size() != init.size())
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("loop body: it returned ", stepped.carry.size(),
+                             " carried values for ", init.size(), " initial ones"));
+  Region region;
+  region.params.push_back(index);
+  region.params.insert(region.params.end(), carryParams.begin(), carryParams.end());
+  for (size_t k = 0; k < init.size(); ++k) {
+    if (stepped.carry[k].abstract() != init[k].abstract())
+      throw Error(ErrorCode::InvalidArgument,
+                  absl::StrCat("loop body: carried value ", k, " enters the loop as ",
+                               init[k].abstract().toString(), " but the body returns ",
+                               stepped.carry[k].abstract().toString(),
+                               "; a carry keeps its shape and dtype from step to step (cast or "
+                               "reshape it in the body)"));
+    region.yields.push_back(valueOf(stepped.carry[k]));
+  }
+  // Each stacked value is carried as a [count, ...] array the body writes row i of.
+  std::vector<AbstractArray> stackTypes;
+  for (const Tensor &y : stepped.stacked) {
+    std::vector<int64_t> dims{count};
+    std::vector<int64_t> row{1};
+    for (int64_t d : y.shape().toVector()) {
+      dims.push_back(d);
+      row.push_back(d);
+    }
+    stackTypes.push_back({Shape(dims), y.dtype()});
+    ValueId param = out_.program.addValue(stackTypes.back());
+    region.params.push_back(param);
+    std::vector<DynamicIndex> at(dims.size(), DynamicIndex(int64_t{0}));
+    at[0] = DynamicIndex(i);
+    region.yields.push_back(
+        valueOf(dynamicUpdateSlice(traced(param, inner), reshape(y, row), at)));
+  }
   std::unique_ptr<Scope> scope = popScope();
   std::vector<Scope::Entry> carries = resolveLoopScope(*scope);
   int outer = static_cast<int>(scopes_.size()) - 1;
-  Region region;
-  region.params.push_back(index);
   std::vector<ValueId> inits;
+  for (const Tensor &t : init)
+    inits.push_back(valueOf(t));
+  for (const AbstractArray &type : stackTypes) {
+    ValueId zero = emit(OpKind::Constant, {}, OpAttrs{.constant = Array(Shape{}, type.dtype)},
+                        AbstractArray{Shape{}, type.dtype});
+    inits.push_back(emit(OpKind::BroadcastInDim, {zero},
+                         OpAttrs{.shape = type.shape.toVector()}, type));
+  }
   for (Scope::Entry &e : carries) {
     for (ValueId v : leafValues(valueIn(e.state, outer)))
       inits.push_back(v);
     region.params.insert(region.params.end(), e.params.begin(), e.params.end());
-  }
-  for (Scope::Entry &e : carries)
     region.yields.insert(region.yields.end(), e.yields.begin(), e.yields.end());
+  }
   region.body = std::move(scope->body);
   Instruction loop{OpKind::ForLoop, inits, OpAttrs{.count = count}, {}, {}};
   for (ValueId v : inits)
@@ -275,13 +324,19 @@ void Tracer::forLoop(int64_t count, const std::function<void(const Tensor &)> &b
   loop.regions.push_back(std::move(region));
   std::vector<ValueId> results = loop.results;
   currentBody().push_back(std::move(loop));
+  LoopValues out;
   size_t next = 0;
+  for (size_t k = 0; k < init.size(); ++k)
+    out.carry.push_back(traced(results[next++]));
+  for (size_t k = 0; k < stackTypes.size(); ++k)
+    out.stacked.push_back(traced(results[next++]));
   for (Scope::Entry &e : carries) {
     std::vector<Tensor> leaves;
     for (size_t i = 0; i < e.params.size(); ++i)
       leaves.push_back(traced(results[next++]));
     setIn(e.state, outer, e.state.signature().def().unflatten(std::move(leaves)));
   }
+  return out;
 }
 
 void Tracer::whileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body) {
@@ -486,8 +541,8 @@ static Tracer &currentTracer(const char *what) {
   return *t;
 }
 
-void traceForLoop(int64_t count, const std::function<void(const Tensor &)> &body) {
-  currentTracer("traceForLoop").forLoop(count, body);
+LoopValues traceForLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body) {
+  return currentTracer("traceForLoop").forLoop(count, init, body);
 }
 
 void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body) {

@@ -47,7 +47,7 @@ public:
   static Tracer *current();
 
   // Control flow: each body is traced once, in a nested scope with its own trace frame.
-  void forLoop(int64_t count, const std::function<void(const Tensor &)> &body);
+  LoopValues forLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
   void whileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
   void switchOf(const Tensor &index, const std::vector<std::function<void()>> &branches);
 

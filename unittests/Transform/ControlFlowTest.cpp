@@ -209,3 +209,121 @@ TEST(WhileLoopTest, ConditionMayNotWriteStates) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// scan
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A cumulative sum with a running product as a second carry leaf, and two stacked outputs.
+ScanResult cumsumStep(const Tree &carry, const Tree &x) {
+  Tensor sum = carry["sum"].leaf() + x.leaf();
+  Tensor prod = carry["prod"].leaf() * 2.f;
+  return {Tree::dict({{"sum", sum}, {"prod", prod}}), Tree::list({sum, sum * prod})};
+}
+Tree cumsumInit() { return Tree::dict({{"sum", vec({0, 1})}, {"prod", Array::scalar(1.f)}}); }
+Array steps3x2() { return Array::fromVector<float>({1, 2, 3, 4, 5, 6}, {3, 2}); }
+} // namespace
+
+TEST(ScanTest, EagerStacksOutputsAndReturnsTheLastCarry) {
+  ScanResult r = scan(cumsumStep, cumsumInit(), steps3x2());
+  EXPECT_EQ(r.carry["sum"].toVector<float>(), (std::vector<float>{9, 13}));
+  EXPECT_EQ(r.carry["prod"].leaf().item<float>(), 8.f);
+  EXPECT_EQ(r.ys[0].leaf().shape(), Shape({3, 2}));
+  EXPECT_EQ(r.ys[0].toVector<float>(), (std::vector<float>{1, 3, 4, 7, 9, 13}));
+  EXPECT_EQ(r.ys[1].toVector<float>(), (std::vector<float>{2, 6, 16, 28, 72, 104}));
+}
+
+TEST(ScanTest, CompiledEqualsEager) {
+  ScanResult eager = scan(cumsumStep, cumsumInit(), steps3x2());
+  auto compiled = jit([](const Tensor &xs) {
+    ScanResult r = scan(cumsumStep, cumsumInit(), xs);
+    return Tree::list({r.carry, r.ys});
+  });
+  Tree out = compiled(steps3x2());
+  EXPECT_TRUE(out[0].equals(eager.carry)) << out[0].toString();
+  EXPECT_TRUE(out[1].equals(eager.ys)) << out[1].toString();
+}
+
+TEST(ScanTest, CarriesStatesAndReadsOthersLikeForLoop) {
+  // y = x * gain (a read-only state); the state acc accumulates; the carry counts steps.
+  auto run = [](Counter &c, const Tensor &xs) {
+    ScanResult r = scan(
+        [&](const Tensor &k, const Tensor &x) -> ScanResult {
+          c.x.setValue(c.x.value() + x);
+          return {k + 1, x * c.y.value()};
+        },
+        Array::scalar<int32_t>(0), xs);
+    return Tree::list({r.carry, r.ys});
+  };
+  Counter eager, compiled;
+  Tree e = run(eager, steps3x2());
+  Tree j = jit([&](const Tensor &xs) { return run(compiled, xs); })(steps3x2());
+  EXPECT_EQ(e[0].leaf().item<int32_t>(), 3);
+  EXPECT_TRUE(j.equals(e)) << j.toString();
+  EXPECT_EQ(vals(eager.x), (std::vector<float>{9, 12}));
+  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+  EXPECT_EQ(e[1].toVector<float>(), (std::vector<float>{1, 4, 3, 8, 5, 12}));
+}
+
+TEST(ScanTest, LengthOnlyScanGetsTheStepIndex) {
+  auto body = [](const Tensor &c, const Tensor &i) -> ScanResult {
+    return {c + cast(i, f32), cast(i, f32) * c};
+  };
+  ScanResult eager = scan(body, Array::scalar(1.f), 5);
+  EXPECT_EQ(eager.carry.leaf().item<float>(), 11.f);
+  EXPECT_EQ(eager.ys.toVector<float>(), (std::vector<float>{0, 1, 4, 12, 28}));
+  Tree j = jit([&](const Tensor &c0) {
+    ScanResult r = scan(body, c0, 5);
+    return Tree::list({r.carry, r.ys});
+  })(Array::scalar(1.f));
+  EXPECT_TRUE(j[0].equals(eager.carry));
+  EXPECT_TRUE(j[1].equals(eager.ys));
+}
+
+TEST(ScanTest, NestedInForLoopAndZeroLength) {
+  Counter eager, compiled;
+  auto run = [](Counter &c) {
+    forLoop(3, [&] {
+      ScanResult r = scan(
+          [&](const Tensor &s, const Tensor &x) -> ScanResult { return {s + x, s}; },
+          c.x.value(), steps3x2());
+      c.x.setValue(r.carry.leaf());
+    });
+  };
+  run(eager);
+  jit([&](const Tensor &) { run(compiled); })(vec({0}));
+  EXPECT_EQ(vals(eager.x), (std::vector<float>{27, 36}));
+  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+
+  Array none(Shape({0, 2}), f32);
+  ScanResult e = scan(cumsumStep, cumsumInit(), none);
+  EXPECT_TRUE(e.carry.equals(cumsumInit()));
+  EXPECT_EQ(e.ys[0].leaf().shape(), Shape({0, 2}));
+  EXPECT_EQ(e.ys[1].leaf().shape(), Shape({0, 2}));
+}
+
+TEST(ScanTest, ErrorsNameTheLeafAndTheFix) {
+  auto badCarry = [](const Tensor &c, const Tensor &x) -> ScanResult {
+    return {cast(c + x, f64), x};
+  };
+  EXPECT_THAT(errorOf([&] { scan(badCarry, Array::scalar(0.f), vec({1, 2})); }),
+              HasSubstr("scan: the body must return a carry like init (f32[])"));
+  EXPECT_THAT(errorOf([&] {
+                jit([&](const Tensor &xs) { return scan(badCarry, Array::scalar(0.f), xs).ys; })(
+                    vec({1, 2}));
+              }),
+              HasSubstr("cast or reshape it in the body"));
+  EXPECT_THAT(errorOf([&] {
+                scan([](const Tree &c, const Tree &) -> ScanResult { return {c, c}; },
+                     Array::scalar(0.f),
+                     Tree::list({vec({1, 2}), Tensor(Array::fromVector<float>({1}, {1}))}));
+              }),
+              HasSubstr("the leaves of xs must have the same leading extent, but xs[0] has 2 and "
+                        "xs[1] has 1"));
+  EXPECT_THAT(errorOf([&] {
+                scan([](const Tree &c, const Tree &) -> ScanResult { return {c, c}; },
+                     Array::scalar(0.f), Array::scalar(1.f));
+              }),
+              HasSubstr("xs is a scalar (f32[])"));
+}

@@ -52,6 +52,8 @@ public:
   size_t size() const { return children_.size(); }
   /// The i-th element of a list or the i-th (key-sorted) item of a dict.
   const Tree &operator[](size_t i) const;
+  /// (So that tree[0] is not ambiguous with the key overloads.)
+  const Tree &operator[](int i) const { return (*this)[static_cast<size_t>(i)]; }
   /// The value under `key` of a dict; throws bst::Error naming the key if it is absent.
   const Tree &operator[](std::string_view key) const;
   const Tree &operator[](const char *key) const { return (*this)[std::string_view(key)]; }

@@ -36,7 +36,18 @@ bool isTracing();
 /// Control flow under tracing (bst/Transform/ControlFlow.h calls these; eager execution does
 /// not): each records one control-flow primitive whose bodies are traced once, with the states
 /// they write as carries.
-void traceForLoop(int64_t count, const std::function<void(const Tensor &)> &body);
+/// What a traced loop body returns, and what the loop returns: the carried values (the next
+/// ones from a body, the final ones from the loop) and the values stacked over the steps (one per
+/// step from a body; [count, ...] arrays from the loop, step k's value at index k).
+struct LoopValues {
+  std::vector<Tensor> carry;
+  std::vector<Tensor> stacked;
+};
+/// A loop body: the step index (i64 scalar) and the current carries in, LoopValues out.
+using LoopBody = std::function<LoopValues(const Tensor &, const std::vector<Tensor> &)>;
+/// Records a ForLoop of `count` steps carrying `init` (the body must return carries of the same
+/// types) and the states the body writes; returns the final carries and the stacked values.
+LoopValues traceForLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
 void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
 void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches);
 } // namespace detail

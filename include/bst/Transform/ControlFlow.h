@@ -10,6 +10,7 @@
 #define BST_TRANSFORM_CONTROLFLOW_H
 
 #include "bst/Support/Tensor.h"
+#include "bst/Support/Tree.h"
 
 #include <cstdint>
 #include <functional>
@@ -33,6 +34,33 @@ template <class F> void forLoop(int64_t n, F &&body, ForLoopOptions options = {}
     detail::forLoopImpl(n, [&](const Tensor &i) { body(i); });
   else
     detail::forLoopImpl(n, [&](const Tensor &) { body(); });
+}
+
+/// What a scan body returns for one step, and what scan returns: the carry, and y (per step from
+/// a body; stacked along a new leading axis by scan, step k's y at index k).
+struct ScanResult {
+  Tree carry;
+  Tree ys;
+};
+
+namespace detail {
+using ScanBody = std::function<ScanResult(const Tree &, const Tree &)>;
+ScanResult scanImpl(const Tree &init, const Tree *xs, int64_t length, const ScanBody &body);
+} // namespace detail
+
+/// Scans `body` over the leading axis of every leaf of `xs` (as JAX's lax.scan):
+///   carry = init;  for k in [0, n):  {carry, ys[k]} = body(carry, xs[k])
+/// and returns {carry, ys}. `body` takes (carry, x) as Trees or Tensors and returns a ScanResult
+/// {next carry (init's structure, shapes and dtypes), y}. Under jit it is one compiled loop
+/// whose body is traced once; the states it writes are carried as in forLoop.
+template <class F> ScanResult scan(F &&body, const Tree &init, const Tree &xs) {
+  return detail::scanImpl(init, &xs, 0, [&](const Tree &c, const Tree &x) { return body(c, x); });
+}
+
+/// Scans `length` steps without xs: body(carry, i) gets the step index (an i64 scalar).
+template <class F> ScanResult scan(F &&body, const Tree &init, int64_t length) {
+  return detail::scanImpl(init, nullptr, length,
+                          [&](const Tree &c, const Tree &i) { return body(c, i.leaf()); });
 }
 
 /// Runs `body` while `cond` returns true (a bool scalar tensor). `cond` may read states but not
