@@ -18,7 +18,7 @@ Tensor apply(OpKind kind, const std::vector<Tensor> &operands, const OpAttrs &at
     // Every traced operand must belong to the innermost trace of this thread; valueOf checks the
     // others, this checks one before touching its tracer.
     Tracer *tracer = Tracer::current();
-    if (!tracer || tracer != traced->tracer || !isTraceFrameActive(traced->frame))
+    if (!tracer || !tracer->accepts(*traced))
       throwLeakedTracer(*traced);
     return tracer->record(kind, operands, attrs, std::move(type));
   }

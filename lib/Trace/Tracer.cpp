@@ -60,8 +60,11 @@ static bool isSplat(const Array &a) {
 ValueId Tracer::valueOf(const Tensor &t) {
   if (t.isTraced()) {
     const auto &v = static_cast<const TracedValueImpl &>(*t.traced());
-    if (v.tracer != this || !isTraceFrameActive(v.frame))
+    if (v.tracer != this || !isTraceFrameActive(v.frame)) {
+      if (accepts(v))
+        return lift(t, v);
       throwLeakedTracer(v);
+    }
     return v.id;
   }
   const Array &a = t.array();
@@ -84,6 +87,21 @@ ValueId Tracer::valueOf(const Tensor &t) {
                .index = out_.captures.size(),
                .input = it->second});
     out_.captures.push_back(a);
+  }
+  return it->second;
+}
+
+ValueId Tracer::lift(const Tensor &t, const TracedValueImpl &v) {
+  auto [it, inserted] = liftedValue_.try_emplace(std::make_pair(v.tracer, v.id), kNoValue);
+  if (inserted) {
+    size_t k = lifted_->size();
+    it->second = out_.program.addValue(v.type());
+    out_.program.addSlot({.role = SlotRole::Argument,
+                          .name = absl::StrCat("lifted", k),
+                          .type = v.type(),
+                          .index = liftBase_ + k,
+                          .input = it->second});
+    lifted_->push_back(t);
   }
   return it->second;
 }
@@ -555,7 +573,10 @@ void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &
 
 } // namespace detail
 
-TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args) {
+/// Traces `fn` with `tracer` (see traceFunction); `lifted`, if given, receives the values of
+/// enclosing traces that `fn` uses (see traceNested).
+static TracedFunction traceWith(const TreeFunction &fn, const std::vector<Signature> &args,
+                                std::vector<Tensor> *lifted) {
   detail::Tracer tracer;
   std::vector<Tree> traced;
   traced.reserve(args.size());
@@ -572,8 +593,19 @@ TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature
     });
     traced.push_back(args[a].def().unflatten(std::move(leaves)));
   }
+  if (lifted)
+    tracer.liftInto(lifted, leafIndex);
   Tree result = fn(traced);
   return tracer.finish(result);
+}
+
+TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args) {
+  return traceWith(fn, args, nullptr);
+}
+
+TracedFunction detail::traceNested(const TreeFunction &fn, const std::vector<Signature> &args,
+                                   std::vector<Tensor> &lifted) {
+  return traceWith(fn, args, &lifted);
 }
 
 } // namespace bst

@@ -45,6 +45,17 @@ public:
 
   /// The tracer of the innermost frame of this thread, or null.
   static Tracer *current();
+  /// True if an op of this tracer may use `v`: a value of this trace whose frame is active, or
+  /// (in a trace that lifts) a value of an enclosing trace.
+  bool accepts(const TracedValueImpl &v) const {
+    return isTraceFrameActive(v.frame) && (v.tracer == this || lifted_);
+  }
+  /// Makes this trace lift the values of enclosing traces it uses into Argument slots numbered
+  /// from `base`, appending them to `lifted` (see traceNested).
+  void liftInto(std::vector<Tensor> *lifted, size_t base) {
+    lifted_ = lifted;
+    liftBase_ = base;
+  }
 
   // Control flow: each body is traced once, in a nested scope with its own trace frame.
   LoopValues forLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
@@ -99,8 +110,14 @@ private:
   /// A traced tensor for `id`, owned by frame `owner` (default: the current frame).
   Tensor traced(ValueId id, FrameId owner = kEagerFrame);
 
+  /// The Argument slot of a lifted value of an enclosing trace.
+  ValueId lift(const Tensor &t, const TracedValueImpl &v);
+
   TraceFrame frame_;
   TracedFunction out_;
+  std::vector<Tensor> *lifted_ = nullptr; // set by liftInto
+  size_t liftBase_ = 0;
+  absl::flat_hash_map<std::pair<const void *, ValueId>, ValueId> liftedValue_;
   std::vector<std::unique_ptr<Scope>> scopes_;
   std::vector<StateRecord> records_;
   absl::flat_hash_map<const void *, size_t> recordIndex_;  // by state identity

@@ -49,6 +49,13 @@ using LoopBody = std::function<LoopValues(const Tensor &, const std::vector<Tens
 /// types) and the states the body writes; returns the final carries and the stacked values.
 LoopValues traceForLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
 void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
+/// traceFunction for transformations that replay the traced program where they are called
+/// (autodiff): a traced tensor of an enclosing trace on this thread that `fn` uses (closes over)
+/// is not a leaked tracer but becomes an extra Argument slot after the argument leaves (index
+/// numArgLeaves + k, named "lifted<k>"); `lifted` receives those tensors in order, to be bound
+/// to the slots on replay.
+TracedFunction traceNested(const TreeFunction &fn, const std::vector<Signature> &args,
+                           std::vector<Tensor> &lifted);
 void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches);
 } // namespace detail
 
