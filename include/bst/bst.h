@@ -22,6 +22,7 @@
 #include "bst/Support/Tree.h"
 #include "bst/Trace/Connectivity.h"
 #include "bst/Trace/Ops.h"
+#include "bst/Transform/Autodiff.h"
 #include "bst/Transform/ControlFlow.h"
 
 #endif // BST_BST_H

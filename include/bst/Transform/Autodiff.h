@@ -70,8 +70,8 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
                                                bool allowUnused);
 /// f's result (a Tree) as replayed.
 const Tree &linearizedOutput(const Linearization &lin);
-/// The backward pass for `cotangent` (a tree like the output; a null entry in `mask` — false —
-/// means that output leaf gets no cotangent). Emits the VJP rules here and returns the gradients.
+/// The backward pass for `cotangent` (a tree like the output). Emits the VJP rules where it is
+/// called and returns the gradients.
 Gradients pullback(const Linearization &lin, const Tree &cotangent);
 /// The backward pass of a scalar loss: output leaf `leaf` gets cotangent 1, the others none.
 Gradients pullbackScalar(const Linearization &lin, size_t leaf);
