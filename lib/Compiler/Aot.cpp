@@ -247,14 +247,42 @@ AotArtifact compile(std::string_view text, std::string_view bufferName,
   return out;
 }
 
+/// Whether an output may replace `path` by renaming a temporary file onto it:
+/// `path` does not exist or is a regular file. Anything else (/dev/null, a
+/// FIFO, a terminal) is written in place, as compilers do: renaming onto
+/// /dev/null would replace the device by a regular file.
+bool replaceableByRename(const std::string &path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status))
+    return true;
+  return status.type() == llvm::sys::fs::file_type::regular_file;
+}
+
+/// Writes `bytes` into the existing non-regular file `path`.
+void writeInPlace(const std::string &path, std::string_view bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (!ec) {
+    os << bytes;
+    os.close();
+    ec = os.error();
+  }
+  if (ec)
+    aotError(ErrorCode::InvalidArgument,
+             absl::StrCat("cannot write '", path, "': ", ec.message()));
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory, so
-/// a failure never leaves a partial output; "-" is stdout.
+/// a failure never leaves a partial output; "-" is stdout, and a path that is
+/// not a regular file (/dev/null) is written in place.
 void writeOutput(const std::string &path, std::string_view bytes) {
   if (path == "-") {
     llvm::outs() << bytes;
     llvm::outs().flush();
     return;
   }
+  if (!replaceableByRename(path))
+    return writeInPlace(path, bytes);
   llvm::SmallString<256> tmp;
   int fd = -1;
   if (std::error_code ec =
@@ -328,8 +356,14 @@ void linkShared(const std::string &object, const std::string &path,
     aotError(ErrorCode::Compile,
              "cannot create a temporary file: " + ec.message());
   llvm::FileRemover logRemover(logPath);
+  // Next to `path`, to be renamed onto it; in the temporary directory when it
+  // is written in place.
+  bool byRename = replaceableByRename(path);
   if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", fd, outPath))
+          byRename
+              ? llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", fd,
+                                                outPath)
+              : llvm::sys::fs::createTemporaryFile("bstc", "so", fd, outPath))
     aotError(ErrorCode::InvalidArgument,
              absl::StrCat("cannot write '", path, "': ", ec.message()));
   ::close(fd);
@@ -360,6 +394,16 @@ void linkShared(const std::string &object, const std::string &path,
                           rc < 0 ? absl::StrCat(" (", message, ")")
                                  : absl::StrCat(" (exit ", rc, ")"),
                           log.empty() ? "" : ":\n", log));
+  }
+  if (!byRename) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> linked =
+        llvm::MemoryBuffer::getFile(outPath, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!linked)
+      aotError(ErrorCode::Compile,
+               absl::StrCat("cannot read the linked library: ",
+                            linked.getError().message()));
+    return writeInPlace(path, (*linked)->getBuffer());
   }
   if (std::error_code ec = llvm::sys::fs::rename(outPath, path))
     aotError(ErrorCode::InvalidArgument,
