@@ -13,11 +13,14 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -29,8 +32,16 @@ namespace {
 
 /// Brackets nested deeper than this are refused before parsing: MLIR's parser
 /// recurses per level and would exhaust the stack. bst's modules nest a dozen
-/// levels at most.
+/// levels at most. An alias counts as deep as its definition: a chain of them
+/// (#a1 = [#a0], #a2 = [#a1], ...) nests attributes and types without nesting
+/// the text, and MLIR's verifier and printer recurse per level (a chain of
+/// 30,000 overflowed the stack).
 constexpr int kMaxNesting = 256;
+
+/// More '+' and '-' than this in one expression are refused: MLIR's parser
+/// recurses per operator of an affine expression (`d0 + d0 + ...`, or `- - d0`:
+/// 10,000 unary minuses overflowed the stack). bst's modules have a few.
+constexpr int kMaxOperators = 256;
 
 Type elementType(MLIRContext &ctx, DType d) {
   Builder b(&ctx);
@@ -98,10 +109,132 @@ size_t firstBinaryByte(std::string_view text) {
   return std::string_view::npos;
 }
 
+bool isSuffixIdChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '$' || c == '.' ||
+         c == '_' || c == '-';
+}
+
+/// Refuses nesting beyond kMaxNesting (brackets, and aliases as deep as their
+/// definitions) and runs of more than kMaxOperators '+' and '-', outside string
+/// literals and comments. A conservative scan of the text, not a parse: an
+/// alias definition (`#name =` or `!name =` outside brackets) is taken to last
+/// until the next one or the first use of its own name, so anything between
+/// them counts towards its depth.
+LogicalResult checkNesting(MLIRContext &ctx, std::string_view text,
+                           std::string_view name) {
+  llvm::StringMap<int> aliasDepth;
+  auto defining = aliasDepth.end();
+  int depth = 0, operators = 0;
+  auto tooDeep = [&](size_t at, int level) -> LogicalResult {
+    if (level <= kMaxNesting) {
+      if (defining != aliasDepth.end())
+        defining->second = std::max(defining->second, level);
+      return success();
+    }
+    return emitError(locationAt(ctx, name, text, at))
+           << (level > depth ? "aliases and brackets" : "brackets")
+           << " nest deeper than " << kMaxNesting
+           << " levels; this is not a module bst exported";
+  };
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"' || c == '\n')
+        inString = false;
+      continue;
+    }
+    switch (c) {
+    case '"':
+      inString = true;
+      operators = 0;
+      break;
+    case '/':
+      if (i + 1 < text.size() && text[i + 1] == '/')
+        while (i < text.size() && text[i] != '\n')
+          ++i;
+      break;
+    case '(':
+    case '[':
+    case '{':
+    case '<':
+      if (c != '(')
+        operators = 0;
+      if (failed(tooDeep(i, ++depth)))
+        return failure();
+      break;
+    case ')':
+    case ']':
+    case '}':
+    case '>':
+      if (c == '>' && ((i > 0 && text[i - 1] == '-') ||
+                       (i + 1 < text.size() && text[i + 1] == '=')))
+        break; // `->` and `>=`
+      if (c != ')')
+        operators = 0;
+      if (depth > 0)
+        --depth;
+      break;
+    case '=':
+    case ':':
+    case ',':
+    case ';':
+      operators = 0;
+      break;
+    case '+':
+    case '-':
+      if (c == '-' && i + 1 < text.size() && text[i + 1] == '>')
+        break;
+      if (++operators > kMaxOperators)
+        return emitError(locationAt(ctx, name, text, i))
+               << "more than " << kMaxOperators
+               << " '+' and '-' in one expression; this is not a module bst "
+                  "exported";
+      break;
+    case '#':
+    case '!':
+    case '%':
+    case '^':
+    case '@': {
+      // A name: its '-' and '.' are not operators.
+      size_t end = i + 1;
+      while (end < text.size() && isSuffixIdChar(text[end]))
+        ++end;
+      llvm::StringRef id(text.data() + i, end - i);
+      if ((c != '#' && c != '!') || id.size() == 1) {
+        i = end - 1;
+        break;
+      }
+      size_t next = text.find_first_not_of(" \t\r\n", end);
+      if (depth == 0 && next != std::string_view::npos && text[next] == '=' &&
+          (next + 1 == text.size() || text[next + 1] != '=')) {
+        defining = aliasDepth.try_emplace(id, 0).first;
+        i = next;
+        operators = 0;
+        break;
+      }
+      auto alias = aliasDepth.find(id);
+      if (alias != aliasDepth.end()) {
+        if (alias == defining)
+          defining = aliasDepth.end();
+        if (failed(tooDeep(i, depth + alias->second)))
+          return failure();
+      }
+      i = end - 1;
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return success();
+}
+
 /// Reports what MLIR's parser must not see: binary data, bytecode (exported
-/// modules are text) and brackets nested beyond kMaxNesting (outside string
-/// literals and comments). Adds the buffer to `sourceMgr`, binary bytes
-/// replaced, so diagnostics quote printable lines.
+/// modules are text) and what checkNesting refuses. Adds the buffer to
+/// `sourceMgr`, binary bytes replaced, so diagnostics quote printable lines.
 LogicalResult precheck(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
                        std::string_view text, std::string_view name) {
   size_t binary = firstBinaryByte(text);
@@ -132,47 +265,7 @@ LogicalResult precheck(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
     return emitError(locationAt(ctx, name, text, 0))
            << "the file is empty; bst reads the .mlir that Lowered::save "
               "writes";
-  int depth = 0;
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"' || c == '\n')
-        inString = false;
-      continue;
-    }
-    switch (c) {
-    case '"':
-      inString = true;
-      break;
-    case '/':
-      if (i + 1 < text.size() && text[i + 1] == '/')
-        while (i < text.size() && text[i] != '\n')
-          ++i;
-      break;
-    case '(':
-    case '[':
-    case '{':
-    case '<':
-      if (++depth > kMaxNesting)
-        return emitError(locationAt(ctx, name, text, i))
-               << "brackets nest deeper than " << kMaxNesting
-               << " levels; this is not a module bst exported";
-      break;
-    case ')':
-    case ']':
-    case '}':
-    case '>':
-      if (depth > 0 && !(c == '>' && i > 0 && text[i - 1] == '-'))
-        --depth;
-      break;
-    default:
-      break;
-    }
-  }
-  return success();
+  return checkNesting(ctx, text, name);
 }
 
 /// Checks that `func`'s arguments are the manifest's slots.

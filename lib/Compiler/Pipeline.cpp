@@ -140,7 +140,19 @@ struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass
             << " slots";
         return signalPassFailure();
       }
-      auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+      // Checked here, not assumed: bstc and bst::Engine run this pass on modules read from files.
+      auto ret = dyn_cast<func::ReturnOp>(func.getBody().back().getTerminator());
+      if (!func.getBody().hasOneBlock() || !ret) {
+        func.emitError("bst-results-to-slots: a function with bst.result_slots must have one "
+                       "block, ending in func.return");
+        return signalPassFailure();
+      }
+      for (int64_t slot : slots.asArrayRef())
+        if (slot < 0 || slot >= static_cast<int64_t>(func.getNumArguments())) {
+          func.emitError("bst-results-to-slots: bst.result_slots names slot ")
+              << slot << " but the function has " << func.getNumArguments() << " arguments";
+          return signalPassFailure();
+        }
       OpBuilder b(ret);
       for (auto [value, slot] : llvm::zip(ret.getOperands(), slots.asArrayRef())) {
         Value arg = func.getArgument(slot);
