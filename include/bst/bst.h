@@ -24,5 +24,6 @@
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/Autodiff.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/ErrorIf.h"
 
 #endif // BST_BST_H

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -67,7 +68,51 @@ struct JitCore::Entry {
   bool hasResults = false;
   /// Result buffers of the previous call, reused when the caller has dropped them.
   std::vector<Array> results;
+  /// errorIf (when traced.checkState is set): the CheckState's slots (code, f64, i64), and a copy
+  /// of every written state slot taken before each call, put back if a check fires.
+  bool hasChecks = false;
+  size_t checkSlots[3] = {0, 0, 0};
+  struct Snapshot {
+    size_t slot;
+    Array copy;
+  };
+  std::vector<Snapshot> snapshots;
 };
+
+/// Finds the CheckState's slots and allocates the snapshots of the written state slots.
+static void prepareChecks(JitCore::Entry &entry) {
+  const TracedFunction &tf = entry.traced;
+  if (!tf.checkState)
+    return;
+  int found = 0;
+  const std::vector<Slot> &slots = tf.program.slots();
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot &slot = slots[i];
+    if (slot.role != SlotRole::State)
+      continue;
+    if (slot.index == *tf.checkState) {
+      entry.checkSlots[slot.leaf] = i;
+      ++found;
+    } else if (slot.output != kNoValue) {
+      entry.snapshots.push_back({i, Array(slot.type.shape, slot.type.dtype)});
+    }
+  }
+  if (found != 3)
+    throw Error(ErrorCode::Internal, absl::StrCat("jit: the errorIf state has ", found,
+                                                  " slots instead of 3\n",
+                                                  tf.program.toString()));
+  entry.hasChecks = true;
+}
+
+/// The CheckError of check `code` (1-based) with the values the compiled code recorded.
+static CheckError checkError(const TracedFunction &tf, int32_t code, const double *floats,
+                             const int64_t *ints) {
+  const CheckSite &site = tf.checks.at(static_cast<size_t>(code - 1));
+  std::vector<std::string> shown;
+  for (size_t k = 0; k < site.valueTypes.size(); ++k)
+    shown.push_back(formatCheckValue(site.valueTypes[k], floats[k], ints[k]));
+  return CheckError(formatCheckMessage(site.message, shown));
+}
 
 struct JitCore::State {
   JitOptions options;
@@ -176,6 +221,7 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
     entry->locks.push_back(&StateAccess::lock(st));
   std::sort(entry->locks.begin(), entry->locks.end());
   entry->hasResults = entry->traced.resultDef.numLeaves() > 0;
+  prepareChecks(*entry);
   entry->locks.erase(std::unique(entry->locks.begin(), entry->locks.end()), entry->locks.end());
   s.last = {traceMs, entry->exe->lowerMs(), entry->exe->pipelineMs(), entry->exe->llvmMs()};
   Entry &result = *entry;
@@ -248,7 +294,20 @@ void JitCore::run(Entry &entry, const CallArgs &args, Tensor *results) {
     }
     }
   }
+  if (entry.hasChecks) {
+    *static_cast<int32_t *>(buffers[entry.checkSlots[0]]) = 0;
+    for (JitCore::Entry::Snapshot &snap : entry.snapshots)
+      std::memcpy(snap.copy.mutableRawData(), buffers[snap.slot], snap.copy.nbytes());
+  }
   entry.exe->entry()(buffers.data());
+  if (entry.hasChecks) {
+    if (int32_t code = *static_cast<int32_t *>(buffers[entry.checkSlots[0]])) {
+      for (JitCore::Entry::Snapshot &snap : entry.snapshots)
+        std::memcpy(buffers[snap.slot], snap.copy.rawData(), snap.copy.nbytes());
+      throw checkError(tf, code, static_cast<const double *>(buffers[entry.checkSlots[1]]),
+                       static_cast<const int64_t *>(buffers[entry.checkSlots[2]]));
+    }
+  }
   for (size_t k = 0; k < numResults; ++k)
     results[k] = entry.results[k];
 }

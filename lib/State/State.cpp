@@ -271,6 +271,17 @@ detail::SpinLock &detail::StateAccess::lock(const State &state) { return state.i
 
 const void *detail::StateAccess::identity(const State &state) { return state.impl_.get(); }
 
+detail::AdoptState detail::StateAccess::createInternal(const StateKind &kind, Tree value,
+                                                       std::string name, FrameId frame) {
+  auto impl = std::make_shared<StateImpl>();
+  impl->kind = &kind;
+  impl->name = std::move(name);
+  impl->signature = value.signature();
+  impl->value = std::move(value);
+  impl->frame = frame;
+  return {std::move(impl)};
+}
+
 void State::checkKind(const StateKind &wanted) const {
   if (!kind().isA(wanted))
     throw Error(ErrorCode::InvalidArgument,

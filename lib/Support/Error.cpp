@@ -24,6 +24,8 @@ const char *errorCodeName(ErrorCode code) {
     return "checkpoint";
   case ErrorCode::Load:
     return "load";
+  case ErrorCode::Check:
+    return "check";
   case ErrorCode::Incompatible:
     return "incompatible";
   }

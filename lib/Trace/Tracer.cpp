@@ -15,7 +15,7 @@ namespace detail {
 /// passed to the compiled function as Capture slots (unless all elements are equal).
 static constexpr int64_t kMaxInlineConstant = 16;
 
-Tracer::Tracer() : frame_(this) {}
+Tracer::Tracer() : outerFrame_(currentTraceFrame()), frame_(this) {}
 
 Tracer *Tracer::current() { return dynamic_cast<Tracer *>(currentFrameObserver()); }
 
@@ -480,6 +480,47 @@ void Tracer::switchOf(const Tensor &index, const std::vector<std::function<void(
   }
 }
 
+//===----------------------------------------------------------------------===//
+// errorIf
+//===----------------------------------------------------------------------===//
+
+void Tracer::check(const Tensor &pred, const std::string &message,
+                   const std::vector<Tensor> &values) {
+  CheckSite site{message, {}};
+  std::vector<Tensor> floats(kMaxCheckValues, Tensor(Array::scalar<double>(0)));
+  std::vector<Tensor> ints(kMaxCheckValues, Tensor(Array::scalar<int64_t>(0)));
+  for (size_t k = 0; k < values.size(); ++k) {
+    DType t = values[k].dtype();
+    site.valueTypes.push_back(t);
+    if (t == DType::f32 || t == DType::f64)
+      floats[k] = reshape(cast(values[k], DType::f64), {1});
+    else
+      ints[k] = reshape(cast(values[k], DType::i64), {1});
+  }
+  for (size_t k = 0; k < kMaxCheckValues; ++k) {
+    floats[k] = reshape(floats[k], {1});
+    ints[k] = reshape(ints[k], {1});
+  }
+  if (!checkState_)
+    checkState_.emplace(StateAccess::createInternal(
+        CheckState::staticKind(),
+        Tree::dict({{"code", Array::scalar<int32_t>(0)},
+                    {"f64", Array(Shape({kMaxCheckValues}), DType::f64)},
+                    {"i64", Array(Shape({kMaxCheckValues}), DType::i64)}}),
+        "bst.errors", outerFrame_));
+  // Read and written through the tracer directly: users' hooks do not see bst's bookkeeping.
+  // The first check to fire in a call wins: later ones leave the state as it is.
+  Tree current = readState(*checkState_, StateAccess::stored(*checkState_));
+  const Tensor &code = current["code"].leaf();
+  Tensor fire = logicalAnd(pred.rank() == 0 ? pred : reduceMax(pred), eq(code, 0));
+  int32_t ownCode = static_cast<int32_t>(out_.checks.size()) + 1;
+  writeState(*checkState_, Tree::dict(
+      {{"code", where(fire, ownCode, code)},
+       {"f64", where(fire, concatenate(floats, 0), current["f64"].leaf())},
+       {"i64", where(fire, concatenate(ints, 0), current["i64"].leaf())}}));
+  out_.checks.push_back(std::move(site));
+}
+
 TracedFunction Tracer::finish(const Tree &result) {
   Program &p = out_.program;
   for (StateRecord &r : records_) {
@@ -499,6 +540,8 @@ TracedFunction Tracer::finish(const Tree &result) {
                .output = v});
   });
   out_.resultDef = result.def();
+  if (!out_.checks.empty())
+    out_.checkState = recordIndex_.at(StateAccess::identity(*checkState_));
   p.eliminateCommonSubexpressions();
   p.eliminateDeadCode();
   // A slot read by nothing and written by nothing need not be bound at all.
@@ -567,6 +610,10 @@ void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<voi
   currentTracer("traceWhileLoop").whileLoop(cond, body);
 }
 
+void traceCheck(const Tensor &pred, const std::string &message, const std::vector<Tensor> &values) {
+  currentTracer("traceCheck").check(pred, message, values);
+}
+
 void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches) {
   currentTracer("traceSwitch").switchOf(index, branches);
 }
@@ -597,6 +644,45 @@ static TracedFunction traceWith(const TreeFunction &fn, const std::vector<Signat
     tracer.liftInto(lifted, leafIndex);
   Tree result = fn(traced);
   return tracer.finish(result);
+}
+
+std::string formatCheckValue(DType type, double f, int64_t i) {
+  switch (type) {
+  case DType::boolean:
+    return i ? "true" : "false";
+  case DType::f32:
+    return absl::StrCat(static_cast<float>(f));
+  case DType::f64:
+    return absl::StrCat(f);
+  default:
+    return absl::StrCat(i);
+  }
+}
+
+std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values) {
+  std::string out;
+  size_t next = 0, pos = 0;
+  while (true) {
+    size_t at = message.find("{}", pos);
+    if (at == std::string::npos)
+      break;
+    if (next == values.size())
+      break;
+    absl::StrAppend(&out, message.substr(pos, at - pos), values[next++]);
+    pos = at + 2;
+  }
+  size_t placeholders = next;
+  for (size_t at = message.find("{}", pos); at != std::string::npos;
+       at = message.find("{}", at + 2))
+    ++placeholders;
+  if (placeholders != values.size())
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("errorIf: the message \"", message, "\" has ", placeholders,
+                             " {} placeholder", placeholders == 1 ? "" : "s", " but ",
+                             values.size(), " value", values.size() == 1 ? " was" : "s were",
+                             " given; give one value per {}"));
+  absl::StrAppend(&out, message.substr(pos));
+  return out;
 }
 
 TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args) {

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace bst::detail {
 
@@ -60,6 +61,7 @@ public:
   // Control flow: each body is traced once, in a nested scope with its own trace frame.
   LoopValues forLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
   void whileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
+  void check(const Tensor &pred, const std::string &message, const std::vector<Tensor> &values);
   void switchOf(const Tensor &index, const std::vector<std::function<void()>> &branches);
 
   /// A region being traced. In a loop scope, a state first touched inside becomes a region
@@ -113,6 +115,11 @@ private:
   /// The Argument slot of a lifted value of an enclosing trace.
   ValueId lift(const Tensor &t, const TracedValueImpl &v);
 
+  /// The frame the trace runs in (set before frame_ is pushed).
+  FrameId outerFrame_;
+  /// Created by the first errorIf, in outerFrame_, so it becomes a slot like any state the
+  /// function writes.
+  std::optional<CheckState> checkState_;
   TraceFrame frame_;
   TracedFunction out_;
   std::vector<Tensor> *lifted_ = nullptr; // set by liftInto

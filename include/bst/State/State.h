@@ -66,6 +66,11 @@ struct StateAccess {
   static SpinLock &lock(const State &state);
   /// A key unique to the state while it lives.
   static const void *identity(const State &state);
+  /// A new state of `kind` belonging to trace frame `frame`, created without running init hooks:
+  /// for states bst keeps for its own bookkeeping (errorIf's CheckState), which users' hooks
+  /// should not see.
+  static AdoptState createInternal(const StateKind &kind, Tree value, std::string name,
+                                   FrameId frame);
 };
 } // namespace detail
 

@@ -27,6 +27,7 @@ enum class ErrorCode {
   Load = 9,            ///< An AOT library or exported module is missing, not a bst artifact, or
                        ///< has a malformed manifest.
   Incompatible = 10,   ///< An artifact built for another manifest format version or CPU.
+  Check = 11,          ///< A bst::errorIf condition held (eagerly, or in a compiled call).
 };
 
 /// Returns a stable lower-case name for `code`, e.g. "signature".
@@ -63,6 +64,14 @@ class HookCancelled : public Error {
 public:
   explicit HookCancelled(const std::string &message)
       : Error(ErrorCode::HookCancelled, message) {}
+};
+
+/// A bst::errorIf condition held. Eagerly it is thrown at once; from a compiled call it is thrown
+/// after the call, with every state holding the value it had before the call. what() is the
+/// errorIf message with its `{}` placeholders replaced by the values.
+class CheckError : public Error {
+public:
+  explicit CheckError(const std::string &message) : Error(ErrorCode::Check, message) {}
 };
 
 } // namespace bst

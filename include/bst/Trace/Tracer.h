@@ -6,9 +6,37 @@
 #include "bst/Trace/Program.h"
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace bst {
+
+/// The state in which a traced function's bst::errorIf calls record the first error of a
+/// compiled call: {code: i32[] (0: none, else the check's index + 1), f64: f64[8], i64: i64[8]}
+/// (the check's values, floats and integers in their own vector at their position). Each trace
+/// creates its own, outside of its frame; bst::jit zeroes the code before each call and reads it
+/// after.
+class CheckState : public DefineStateKind<CheckState, ShortTermState> {
+public:
+  using DefineStateKind::DefineStateKind;
+};
+
+/// At most this many values per errorIf message.
+inline constexpr int kMaxCheckValues = 8;
+
+/// One traced bst::errorIf: its message (with `{}` placeholders) and the dtypes of its values.
+struct CheckSite {
+  std::string message;
+  std::vector<DType> valueTypes;
+};
+
+/// `message` with its `{}` placeholders replaced by `values` in order. Throws bst::Error if the
+/// counts differ (naming the message).
+std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values);
+
+/// A check value as messages print it: `f` for floating dtypes, `i` for the others.
+std::string formatCheckValue(DType type, double f, int64_t i);
 
 /// What tracing a function produced: the program and the buffers its slots bind to.
 struct TracedFunction {
@@ -19,6 +47,10 @@ struct TracedFunction {
   std::vector<Array> captures;
   /// The structure of the function's return value (a Tree; an empty list for none).
   TreeDef resultDef;
+  /// The errorIf calls traced, in order, and the index in `states` of their CheckState (only
+  /// when there are checks).
+  std::vector<CheckSite> checks;
+  std::optional<size_t> checkState;
 };
 
 /// A function as bst::jit sees it: trees of tensors in, a tree of tensors out.
@@ -47,6 +79,9 @@ struct LoopValues {
 using LoopBody = std::function<LoopValues(const Tensor &, const std::vector<Tensor> &)>;
 /// Records a ForLoop of `count` steps carrying `init` (the body must return carries of the same
 /// types) and the states the body writes; returns the final carries and the stacked values.
+/// Records a bst::errorIf: if any element of the bool tensor `pred` is true and no earlier check
+/// fired in this call, the CheckState gets this check's code and `values` (scalars).
+void traceCheck(const Tensor &pred, const std::string &message, const std::vector<Tensor> &values);
 LoopValues traceForLoop(int64_t count, const std::vector<Tensor> &init, const LoopBody &body);
 void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<void()> &body);
 /// traceFunction for transformations that replay the traced program where they are called
