@@ -24,6 +24,7 @@
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/Autodiff.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/Surrogate.h"
 #include "bst/Transform/ErrorIf.h"
 
 #endif // BST_BST_H

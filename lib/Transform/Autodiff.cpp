@@ -25,6 +25,17 @@ namespace detail {
 
 using Cotangent = std::optional<Tensor>;
 
+/// A customVjp rule, referred to by the markers of the program that traced its calls.
+struct CustomRule {
+  CustomVjpRule bwd;
+  size_t numInputs;
+};
+using CustomRules = std::vector<std::shared_ptr<const CustomRule>>;
+
+/// The rules of the nested trace running on this thread (null outside of one): customVjp calls
+/// traced there append their rule and mark their output with its index.
+static thread_local CustomRules *tracedRules = nullptr;
+
 struct Linearization {
   const char *what = "";
   TracedFunction traced;
@@ -48,6 +59,8 @@ struct Linearization {
     std::vector<ValueId> leaves;
   };
   std::vector<WrtArg> args;
+  /// The customVjp rules of the program's markers, by index.
+  CustomRules customs;
 };
 
 //===----------------------------------------------------------------------===//
@@ -77,6 +90,54 @@ static std::string argName(size_t i) { return absl::StrCat("argument ", i); }
 //===----------------------------------------------------------------------===//
 
 static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &env);
+
+//===----------------------------------------------------------------------===//
+// customVjp markers
+//===----------------------------------------------------------------------===//
+//
+// A customVjp call traced for autodiff computes its output y = f(x) as usual and then passes x
+// and y through a one-branch Switch whose (constant) index is -1 - k, k the rule's index in the
+// trace's CustomRules: Switch(-1 - k, x..., y) yielding its operands unchanged. The Switch
+// means exactly "x..., y" to any consumer (the index is clamped to branch 0); the backward pass
+// recognizes it and applies the rule to y's cotangent instead of differentiating f.
+
+static std::vector<State> carryStates(const std::vector<Tensor> &values);
+
+/// Marks `y` as the output of a customVjp call on `xs` with `rule`, if a nested trace for
+/// autodiff is running; returns the marked y (or y itself).
+static Tensor markCustom(const std::shared_ptr<const CustomRule> &rule,
+                         const std::vector<Tensor> &xs, const Tensor &y) {
+  if (!tracedRules || !isTracing())
+    return y;
+  int64_t index = -1 - static_cast<int64_t>(tracedRules->size());
+  tracedRules->push_back(rule);
+  std::vector<Tensor> values = xs;
+  values.push_back(y);
+  std::vector<State> carried = carryStates(values);
+  traceSwitch(scalar(index), {[&] {
+                for (State &s : carried)
+                  s.setValue(s.value());
+              }});
+  return carried.back().value().leaf();
+}
+
+/// The rule of `inst` if it is a customVjp marker of `rules` (with primal values `env`).
+static const CustomRule *markerRule(const Instruction &inst, const std::vector<Tensor> &env,
+                                   const CustomRules &rules) {
+  if (inst.kind != OpKind::Switch || inst.regions.size() != 1)
+    return nullptr;
+  const Tensor &index = env[inst.operands[0]];
+  if (index.isTraced() || index.dtype() != DType::i64 || index.rank() != 0)
+    return nullptr;
+  int64_t k = -1 - index.item<int64_t>();
+  if (k < 0 || k >= static_cast<int64_t>(rules.size()) ||
+      inst.operands.size() != rules[k]->numInputs + 2)
+    return nullptr;
+  return rules[k].get();
+}
+
+/// The customVjp rules of the program being replayed (markers are recognized by them).
+static thread_local const CustomRules *replayedRules = nullptr;
 
 static std::vector<Tensor> operandsOf(const Instruction &inst, const std::vector<Tensor> &env) {
   std::vector<Tensor> out;
@@ -166,6 +227,17 @@ static std::vector<Tensor> replayControlFlow(const Instruction &inst, std::vecto
 
 static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &env) {
   for (const Instruction &inst : body) {
+    if (const CustomRule *rule = replayedRules ? markerRule(inst, env, *replayedRules) : nullptr) {
+      // Pass x and y through, marked again for an enclosing autodiff trace (higher order).
+      std::vector<Tensor> xs;
+      for (size_t k = 0; k < rule->numInputs; ++k)
+        xs.push_back(env[inst.operands[1 + k]]);
+      for (size_t k = 0; k < rule->numInputs; ++k)
+        env[inst.results[k]] = xs[k];
+      env[inst.results.back()] = markCustom(std::make_shared<CustomRule>(*rule), xs,
+                                            env[inst.operands.back()]);
+      continue;
+    }
     if (isControlFlow(inst.kind)) {
       std::vector<Tensor> results = replayControlFlow(inst, env);
       for (size_t k = 0; k < results.size(); ++k)
@@ -498,10 +570,45 @@ static void accumulate(Cotangent &into, const Tensor &g) {
   *into = *into + g;
 }
 
+/// Applies a customVjp rule: the cotangent of the marked output to the marked inputs.
+static void customBackward(const Instruction &inst, const CustomRule &rule,
+                           const std::vector<Tensor> &primal, const std::vector<bool> &active,
+                           std::vector<Cotangent> &ct) {
+  ValueId y = inst.results.back();
+  if (!ct[y])
+    return;
+  std::vector<Tensor> xs;
+  for (size_t k = 0; k < rule.numInputs; ++k)
+    xs.push_back(primal[inst.operands[1 + k]]);
+  std::vector<Tensor> out = rule.bwd(xs, primal[y], *ct[y]);
+  if (out.size() != xs.size())
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("customVjp: the backward rule returned ", out.size(),
+                             " cotangents for ", xs.size(),
+                             " inputs; return one per input (a zero tensor for none)"));
+  for (size_t k = 0; k < xs.size(); ++k) {
+    ValueId x = inst.operands[1 + k];
+    if (!active[x])
+      continue;
+    if (out[k].abstract() != xs[k].abstract())
+      throw Error(ErrorCode::InvalidArgument,
+                  absl::StrCat("customVjp: the backward rule returned ",
+                               out[k].abstract().toString(), " as the cotangent of input ", k,
+                               ", which is ", xs[k].abstract().toString(),
+                               "; a cotangent has its input's shape and dtype"));
+    accumulate(ct[x], out[k]);
+  }
+}
+
 static void backward(const std::vector<Instruction> &body, const std::vector<Tensor> &primal,
-                     const std::vector<bool> &active, std::vector<Cotangent> &ct) {
+                     const std::vector<bool> &active, const CustomRules &rules,
+                     std::vector<Cotangent> &ct) {
   for (auto it = body.rbegin(); it != body.rend(); ++it) {
     const Instruction &inst = *it;
+    if (const CustomRule *rule = markerRule(inst, primal, rules)) {
+      customBackward(inst, *rule, primal, active, ct);
+      continue;
+    }
     if (isControlFlow(inst.kind)) {
       bool any = false;
       for (ValueId v : inst.results)
@@ -593,7 +700,17 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
       argLeaves.push_back(t);
   }
   lin->numArgLeaves = argLeaves.size();
-  lin->traced = traceNested(fn, sigs, lin->lifted);
+  {
+    CustomRules *outer = tracedRules;
+    tracedRules = &lin->customs;
+    try {
+      lin->traced = traceNested(fn, sigs, lin->lifted);
+    } catch (...) {
+      tracedRules = outer;
+      throw;
+    }
+    tracedRules = outer;
+  }
   const Program &p = lin->traced.program;
   const std::vector<State> &states = lin->traced.states;
 
@@ -669,7 +786,15 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
   markActive(p, p.instructions(), lin->active);
 
   // Replay, then apply the state writes and collect the output.
-  replay(p.instructions(), env);
+  const CustomRules *outerReplayed = replayedRules;
+  replayedRules = &lin->customs;
+  try {
+    replay(p.instructions(), env);
+  } catch (...) {
+    replayedRules = outerReplayed;
+    throw;
+  }
+  replayedRules = outerReplayed;
   std::vector<std::vector<Tensor>> written(states.size());
   lin->outputLeaves.assign(lin->traced.resultDef.numLeaves(), kNoValue);
   for (const Slot &s : p.slots()) {
@@ -719,7 +844,7 @@ static Gradients run(const Linearization &lin, std::vector<Cotangent> seeds) {
     if (seeds[k] && lin.active[v])
       accumulate(ct[v], *seeds[k]);
   }
-  backward(lin.traced.program.instructions(), lin.primal, lin.active, ct);
+  backward(lin.traced.program.instructions(), lin.primal, lin.active, lin.customs, ct);
   auto leafGrad = [&](ValueId v, const AbstractArray &type) {
     return v != kNoValue && ct[v] ? *ct[v] : zerosOf(type);
   };
@@ -758,6 +883,14 @@ Gradients pullback(const Linearization &lin, const Tree &cotangent) {
   for (const Tensor &t : cotangent.leaves())
     seeds.emplace_back(t);
   return run(lin, std::move(seeds));
+}
+
+Tensor customVjpCall(const std::function<Tensor(const std::vector<Tensor> &)> &f,
+                     const CustomVjpRule &bwd, const std::vector<Tensor> &inputs) {
+  Tensor y = f(inputs);
+  if (!tracedRules)
+    return y;
+  return markCustom(std::make_shared<CustomRule>(CustomRule{bwd, inputs.size()}), inputs, y);
 }
 
 void throwBadArgnum(const char *what, size_t n, size_t numParams, bool isStatic) {

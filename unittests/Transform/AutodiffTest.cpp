@@ -11,6 +11,7 @@
 #include "bst/Trace/Apply.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/Surrogate.h"
 #include "../TestUtil.h"
 
 #include "gmock/gmock.h"
@@ -426,6 +427,124 @@ TEST(AutodiffTest, ForwardThroughLoopsWithoutDifferentiatingThem) {
   Gradients g = grad(f, StateMap{{"w", w}})();
   EXPECT_EQ(g.at("w").value().toVector<float>(), (std::vector<float>{4}));
   EXPECT_EQ(n.value().leaf().item<int32_t>(), 4);
+}
+
+//===----------------------------------------------------------------------===//
+// customVjp and surrogate gradients
+//===----------------------------------------------------------------------===//
+
+/// A straight-through round: round forward, identity backward.
+auto roundSte = customVjp([](const Tensor &x) { return round(x); },
+                          [](const std::vector<Tensor> &, const Tensor &, const Tensor &g) {
+                            return std::vector<Tensor>{g};
+                          });
+
+TEST(CustomVjpTest, TheRuleReplacesTheDerivative) {
+  ParamState w(Array::fromVector<float>({0.4f, 1.6f}, {2}), {.name = "w"});
+  Array c = Array::fromVector<float>({3, 5}, {2});
+  auto loss = [&] { return sum(roundSte(w.value().leaf()) * c); };
+  auto [value, g] = valueAndGrad(loss, StateMap{{"w", w}})();
+  EXPECT_EQ(value.item<float>(), 10.f); // round(0.4) * 3 + round(1.6) * 5
+  EXPECT_EQ(g.at("w").value().toVector<float>(), (std::vector<float>{3, 5}));
+  ParamState out(zeros({2}));
+  jit([&](const Tensor &) { out.setValue(grad(loss, StateMap{{"w", w}})().at("w").value()); })(
+      Array::scalar<float>(0));
+  EXPECT_EQ(out.value().toVector<float>(), (std::vector<float>{3, 5}));
+  // Outside of a gradient it is the function itself, eagerly and compiled.
+  EXPECT_EQ(roundSte(c * 0.3f).toVector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(jit([&](const Tensor &x) { return roundSte(x); })(c * 0.3f).toVector<float>(),
+            (std::vector<float>{1, 2}));
+}
+
+TEST(CustomVjpTest, SeveralInputsAndSecondOrder) {
+  // f(x, y) = x * y with a rule that scales the true cotangents: checks the inputs' order.
+  auto scaled = customVjp([](const Tensor &x, const Tensor &y) { return x * y; },
+                          [](const std::vector<Tensor> &in, const Tensor &, const Tensor &g) {
+                            return std::vector<Tensor>{g * in[1] * 10.0, g * in[0] * 100.0};
+                          });
+  ParamState x(Array::scalar<double>(2), {.name = "x"}), y(Array::scalar<double>(3), {.name = "y"});
+  Gradients g = grad([&] { return scaled(x.value().leaf(), y.value().leaf()); },
+                     StateMap{{"x", x}, {"y", y}})();
+  EXPECT_EQ(g.at("x").value().leaf().item<double>(), 30);
+  EXPECT_EQ(g.at("y").value().leaf().item<double>(), 200);
+  // The second derivative differentiates the rule: d/dx (10 g y) = 0, d/dy (10 g y) = 10.
+  Gradients g2 = grad(
+      [&] {
+        return grad([&] { return scaled(x.value().leaf(), y.value().leaf()); },
+                    StateMap{{"x", x}})()
+            .at("x")
+            .value()
+            .leaf();
+      },
+      StateMap{{"y", y}})();
+  EXPECT_EQ(g2.at("y").value().leaf().item<double>(), 10);
+}
+
+TEST(CustomVjpTest, BadRulesAreErrors) {
+  ParamState x(Array::fromVector<float>({1, 2}, {2}), {.name = "x"});
+  auto twoCotangents = customVjp([](const Tensor &v) { return v * 2.f; },
+                                 [](const std::vector<Tensor> &, const Tensor &, const Tensor &g) {
+                                   return std::vector<Tensor>{g, g};
+                                 });
+  EXPECT_THAT(errorOf([&] { grad([&] { return sum(twoCotangents(x.value().leaf())); },
+                                 StateMap{{"x", x}})(); }),
+              HasSubstr("customVjp: the backward rule returned 2 cotangents for 1 inputs"));
+  auto wrongShape = customVjp([](const Tensor &v) { return v * 2.f; },
+                              [](const std::vector<Tensor> &, const Tensor &, const Tensor &g) {
+                                return std::vector<Tensor>{sum(g)};
+                              });
+  EXPECT_THAT(errorOf([&] { grad([&] { return sum(wrongShape(x.value().leaf())); },
+                                 StateMap{{"x", x}})(); }),
+              HasSubstr("returned f32[] as the cotangent of input 0, which is f32[2]"));
+}
+
+TEST(SurrogateTest, ForwardIsTheStepAndGradientTheSurrogate) {
+  std::vector<double> xs{-1.5, -0.2, 0, 0.1, 2};
+  ParamState w(Array::fromVector<double>(xs, {5}), {.name = "w"});
+  for (bool fast : {false, true}) {
+    double alpha = fast ? 25 : 4;
+    auto spike = [&](const Tensor &v) {
+      return fast ? surrogate::fastSigmoid(v) : surrogate::sigmoid(v);
+    };
+    auto [value, g] = valueAndGrad([&] { return sum(spike(w.value().leaf()) * 2.0); },
+                                   StateMap{{"w", w}})();
+    EXPECT_EQ(value.item<double>(), 4); // two positive entries, x = 0 does not spike
+    std::vector<double> got = doubles(g.at("w").value());
+    for (size_t i = 0; i < xs.size(); ++i) {
+      double s = 1 / (1 + std::exp(-alpha * xs[i]));
+      double d = fast ? 1 / ((1 + alpha * std::abs(xs[i])) * (1 + alpha * std::abs(xs[i])))
+                      : alpha * s * (1 - s);
+      EXPECT_NEAR(got[i], 2 * d, 1e-12) << (fast ? "fastSigmoid " : "sigmoid ") << xs[i];
+    }
+  }
+  EXPECT_EQ(surrogate::sigmoid(Array::fromVector<float>({-1, 0, 3}, {3})).toVector<float>(),
+            (std::vector<float>{0, 0, 1}));
+  EXPECT_EQ(surrogate::fastSigmoid(Array::fromVector<int32_t>({-1, 0, 3}, {3})).dtype(), f32);
+}
+
+TEST(SurrogateTest, SpikingLayerTrainsEagerAndJitAlike) {
+  // One LIF-like step: spikes of (x w - 1); gradients of the spike count with respect to w.
+  std::mt19937 rng(5);
+  Array x = cast(randomArray(rng, {4, 3}, 0, 1), f32).array();
+  Array w0 = cast(randomArray(rng, {3, 6}, 0, 1), f32).array();
+  ParamState eagerW(w0, {.name = "w"}), jitW(w0, {.name = "w"});
+  auto step = [&](ParamState &w) {
+    auto loss = [&] {
+      Tensor spikes = surrogate::sigmoid(matmul(x, w.value().leaf()) - 1.f);
+      Tensor d = sum(spikes, 0) - 2.f; // two spikes per neuron
+      return sum(d * d);
+    };
+    auto [l, g] = valueAndGrad(loss, StateMap{{"w", w}})();
+    w.setValue(w.value().leaf() - 0.05f * g.at("w").value().leaf());
+    return l;
+  };
+  auto compiled = jit([&](const Tensor &) { return step(jitW); });
+  for (int k = 0; k < 3; ++k) {
+    float e = step(eagerW).item<float>();
+    EXPECT_NEAR(compiled(Array::scalar<float>(0)).item<float>(), e, 1e-4);
+  }
+  expectClose(cast(jitW.value().leaf(), f64).toVector<double>(),
+              cast(eagerW.value().leaf(), f64).toVector<double>(), 1e-5, "w");
 }
 
 //===----------------------------------------------------------------------===//

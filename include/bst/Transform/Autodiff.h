@@ -54,7 +54,17 @@ struct Gradients : StateMap {
   std::vector<Tree> args;
 };
 
+/// The backward rule of customVjp: the cotangents of the inputs (one per input, each of its
+/// input's shape and dtype) given the inputs, the output and the output's cotangent.
+using CustomVjpRule = std::function<std::vector<Tensor>(
+    const std::vector<Tensor> &inputs, const Tensor &output, const Tensor &cotangent)>;
+
 namespace detail {
+
+/// Calls `f` on `inputs`; under a trace for grad/valueAndGrad/vjp, marks the output so that the
+/// backward pass applies `bwd` to it instead of differentiating `f`.
+Tensor customVjpCall(const std::function<Tensor(const std::vector<Tensor> &)> &f,
+                     const CustomVjpRule &bwd, const std::vector<Tensor> &inputs);
 
 /// A function linearized at its arguments: the traced program, the primal values of its replay,
 /// and what the backward pass differentiates with respect to. Defined in Autodiff.cpp.
@@ -302,6 +312,43 @@ private:
   StateMap states_;
   GradOptions options_;
 };
+
+/// A function of Tensors whose gradient is given by a rule; see customVjp.
+template <class F> class CustomVjpFn {
+public:
+  CustomVjpFn(F fn, CustomVjpRule bwd) : fn_(std::move(fn)), bwd_(std::move(bwd)) {}
+  /// f(xs...): one Tensor per input, one Tensor out.
+  template <class... Ts> Tensor operator()(const Ts &...xs) const {
+    return detail::customVjpCall(
+        [&](const std::vector<Tensor> &v) {
+          return call(v, std::index_sequence_for<Ts...>{});
+        },
+        bwd_, {Tensor(xs)...});
+  }
+
+private:
+  template <size_t... I>
+  Tensor call(const std::vector<Tensor> &v, std::index_sequence<I...>) const {
+    return fn_(v[I]...);
+  }
+  F fn_;
+  CustomVjpRule bwd_;
+};
+
+/// customVjp(f, bwd): a function like f (Tensors in, one Tensor out) whose gradient under grad,
+/// valueAndGrad and vjp is given by `bwd` instead of by differentiating f — for surrogate
+/// gradients of spikes (see bst/Transform/Surrogate.h), straight-through estimators, or
+/// numerically better rules. Outside of a gradient it is f. Example, a straight-through round:
+///
+///   auto roundSte = bst::customVjp([](const bst::Tensor &x) { return bst::round(x); },
+///       [](const std::vector<bst::Tensor> &, const bst::Tensor &, const bst::Tensor &g) {
+///         return std::vector<bst::Tensor>{g};
+///       });
+///
+/// Second-order gradients use the rule's own derivative (it is written with the public ops).
+template <class F> CustomVjpFn<F> customVjp(F fn, CustomVjpRule bwd) {
+  return CustomVjpFn<F>(std::move(fn), std::move(bwd));
+}
 
 /// valueAndGrad(f, states, options)(args...): f's value and its gradients with respect to the
 /// values `states` hold when f is called (and to the arguments named by options.argnums).
