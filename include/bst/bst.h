@@ -21,6 +21,7 @@
 #include "bst/Support/Tensor.h"
 #include "bst/Support/Tree.h"
 #include "bst/Trace/Connectivity.h"
+#include "bst/Trace/Environ.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/Autodiff.h"
 #include "bst/Transform/ControlFlow.h"

@@ -2,6 +2,7 @@
 #include "bst/Jit/Jit.h"
 #include "JitTesting.h"
 #include "bst/Compiler/Compiler.h"
+#include "bst/Trace/Environ.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -58,6 +59,8 @@ struct JitCore::Entry {
   std::vector<std::optional<TreeDef>> argDefs;
   std::vector<StaticArg> statics;
   uint64_t hookVersion = 0;
+  /// bst::environ values the trace read from outside it (dt, ...): folded into the code.
+  std::vector<environ::detail::Read> environReads;
 
   TracedFunction traced;
   std::unique_ptr<compiler::Executable> exe;
@@ -155,6 +158,12 @@ static bool sameKey(const std::vector<AbstractArray> &argLeaves,
 static std::string explainMiss(const JitCore::Entry &e, const CallArgs &args, uint64_t hooks) {
   if (e.hookVersion != hooks)
     return "the set of hooks changed";
+  if (!environ::detail::unchanged(e.environReads)) {
+    std::string read;
+    for (const environ::detail::Read &r : e.environReads)
+      absl::StrAppend(&read, read.empty() ? "" : ", ", r.name, " = ", r.value);
+    return absl::StrCat("a bst::environ value it read changed (it read ", read, ")");
+  }
   if (e.argLeaves.size() != args.leaves.size())
     return absl::StrCat("the number of argument leaves changed from ", e.argLeaves.size(), " to ",
                         args.leaves.size());
@@ -174,11 +183,14 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
   uint64_t hooks = bst::hooks::version();
   Entry *latest = s.latest.load(std::memory_order_acquire);
   if (latest && latest->hookVersion == hooks &&
-      sameKey(latest->argLeaves, latest->argDefs, latest->statics, args)) [[likely]]
+      sameKey(latest->argLeaves, latest->argDefs, latest->statics, args) &&
+      (latest->environReads.empty() || environ::detail::unchanged(latest->environReads)))
+      [[likely]]
     return *latest;
   absl::MutexLock lock(&s.mutex);
   for (auto &e : s.entries)
-    if (e->hookVersion == hooks && sameKey(e->argLeaves, e->argDefs, e->statics, args)) {
+    if (e->hookVersion == hooks && sameKey(e->argLeaves, e->argDefs, e->statics, args) &&
+        environ::detail::unchanged(e->environReads)) {
       s.latest.store(e.get(), std::memory_order_release);
       return *e;
     }
@@ -208,7 +220,11 @@ JitCore::Entry &JitCore::lookup(const CallArgs &args, TraceRef trace) {
     }
   }
   auto start = Clock::now();
-  entry->traced = traceFunction(TreeFunction(trace), signatures);
+  {
+    environ::detail::Recorder reads;
+    entry->traced = traceFunction(TreeFunction(trace), signatures);
+    entry->environReads = reads.take();
+  }
   double traceMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   compiler::CompileOptions options;
   options.optLevel = s.options.optLevel;

@@ -1,5 +1,6 @@
 //===- ControlFlow.cpp - Eager and traced control flow --------------------===//
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Trace/Environ.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Trace/Tracer.h"
 
@@ -34,13 +35,17 @@ void detail::forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &b
                 absl::StrCat("forLoop: the number of steps must not be negative, got ", n));
   if (detail::isTracing()) {
     detail::traceForLoop(n, {}, [&](const Tensor &i, const std::vector<Tensor> &) {
+      environ::Scope step({.i = i});
       body(i);
       return detail::LoopValues{};
     });
     return;
   }
-  for (int64_t i = 0; i < n; ++i)
-    body(Array::scalar<int64_t>(i));
+  for (int64_t i = 0; i < n; ++i) {
+    Tensor index = Array::scalar<int64_t>(i);
+    environ::Scope step({.i = index});
+    body(index);
+  }
 }
 
 namespace {
@@ -134,6 +139,7 @@ ScanResult detail::scanImpl(const Tree &init, const Tree *xs, int64_t length,
                 absl::StrCat("scan: the number of steps must not be negative, got ", n));
   Signature initSig = init.signature();
   auto step = [&](const Tree &carry, const Tensor &i) {
+    environ::Scope stepIndex({.i = i});
     ScanResult r = xs ? body(carry, rowOf(*xs, i)) : body(carry, i);
     checkCarry(initSig, r.carry);
     return r;
