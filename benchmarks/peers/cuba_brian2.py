@@ -12,9 +12,10 @@ Timing, one JSON line (cuba_common.report):
 - run_s: the simulation loop alone. numpy and cython targets: Brian2's own measurement of
   Network.run's loop (code generation and compilation happen before it, in before_run); repeats
   continue the same network. cpp_standalone: the loop time the compiled program writes to
-  results/last_run_info.txt; each repeat runs the program again from t = 0.
+  results/last_run_info.txt; each repeat runs the program again from t = 0 (after --warmup
+  simulated seconds inside the program, when given).
 - build_s: cython, the first run's time outside the loop plus network construction (code
-  generation, Cython compilation into an empty cache, synapse creation). cpp_standalone: code
+  generation, Cython compilation into an empty cache unless --cython-cache, synapse creation). cpp_standalone: code
   generation and `make` (the connectivity is built inside the program, timed in neither).
   numpy: the first run's time outside the loop plus construction (code generation only).
 All targets are single-threaded (standalone: devices.cpp_standalone.openmp_threads = 0).
@@ -31,6 +32,9 @@ def extra(ap):
     ap.add_argument("--method", default="exponential_euler")
     ap.add_argument("--float32", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the build directories")
+    ap.add_argument("--cython-cache", default=None,
+                    help="Cython cache directory to reuse (default: a new empty one, so build_s "
+                         "includes the compilation)")
 
 
 def build_network(b2, args):
@@ -58,10 +62,16 @@ def build_network(b2, args):
 
 def run_runtime(b2, args, workdir):
     if args.target == "cython":
-        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(workdir, "cython-cache")
+        b2.prefs.codegen.runtime.cython.cache_dir = (
+            args.cython_cache or os.path.join(workdir, "cython-cache"))
         b2.prefs.codegen.runtime.cython.multiprocess_safe = False
     t0 = time.perf_counter()
     net, mon, syn = build_network(b2, args)
+    first = args.warmup if args.warmup > 0 else None
+    if first:
+        mon.active = False
+        net.run(first * b2.second)
+        mon.active = True
     times, spikes, build = [], [], 0.0
     for r in range(args.repeats):
         before = int(mon.num_spikes)
@@ -71,6 +81,8 @@ def run_runtime(b2, args, workdir):
         times.append(b2.device._last_run_time)
         spikes.append(int(mon.num_spikes) - before)
         if r == 0:
+            # Everything outside the first timed loop: construction, code generation,
+            # compilation, synapse creation (and the warm-up run, when there is one).
             build = start - t0 + wall - times[0]
     return times, spikes, build, sum(len(s) for s in syn)
 
@@ -81,7 +93,11 @@ def run_standalone(b2, args, workdir):
     b2.prefs.devices.cpp_standalone.openmp_threads = 0
     b2.seed(args.seed)
     net, mon, syn = build_network(b2, args)
-    net.run(args.seconds * b2.second)
+    if args.warmup > 0:
+        mon.active = False
+        net.run(args.warmup * b2.second)
+        mon.active = True
+    net.run(args.seconds * b2.second)  # last_run_info.txt times this run
     t0 = time.perf_counter()
     b2.device.build(directory=directory, compile=True, run=False, with_output=False)
     build = time.perf_counter() - t0

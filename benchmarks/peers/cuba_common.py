@@ -20,7 +20,6 @@ import sys
 import numpy as np
 
 N = 4000
-EXCITATORY_FRACTION = 0.8  # 3200 of 4000
 FAN_IN = 80  # p = 80 / N: 0.02 at N = 4000, the same mean fan-in at every N
 WE = 60 * 0.27 / 10  # mV
 WI = -20 * 4.5 / 10  # mV
@@ -37,6 +36,8 @@ def parse_args(description, extra=None):
                     help="connection probability (default 80/N: 0.02 at N = 4000)")
     ap.add_argument("--seconds", type=float, default=1.0, help="simulated time per run")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs; the median is reported")
+    ap.add_argument("--warmup", type=float, default=0.0,
+                    help="simulated seconds run untimed before the timed runs")
     ap.add_argument("--seed", type=int, default=2005)
     ap.add_argument("--workload", default=None,
                     help="name in the result (default cuba-<seconds>s)")
@@ -45,8 +46,9 @@ def parse_args(description, extra=None):
     args = ap.parse_args()
     if args.p is None:
         args.p = min(1.0, FAN_IN / args.n)
-    args.excitatory = int(round(EXCITATORY_FRACTION * args.n))
+    args.excitatory = args.n * 4 // 5  # as CubaParams::withNeurons
     args.steps = int(round(args.seconds * 1000 / DT))
+    args.warmup_steps = int(round(args.warmup * 1000 / DT))
     if args.workload is None:
         args.workload = f"cuba-{args.seconds:g}s"
     return args
@@ -100,6 +102,7 @@ def report(system, args, run_seconds, spikes, build_seconds=None, **extra):
         "p": args.p,
         "seconds_simulated": args.seconds,
         "steps": args.steps,
+        "warmup_steps": args.warmup_steps,
         "run_s": statistics.median(run_seconds),
         "run_s_all": [round(t, 6) for t in run_seconds],
         "step_us": 1e6 * statistics.median(run_seconds) / args.steps,

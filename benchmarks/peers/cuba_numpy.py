@@ -81,6 +81,7 @@ def main():
     net = Cuba(args)
     build = time.perf_counter() - t0
     cc.log(f"numpy: N={args.n}, {net.synapses} synapses, built in {build:.2f} s")
+    net.run(args.warmup_steps)
     times, spikes = [], []
     for _ in range(args.repeats):
         before = net.count

@@ -91,6 +91,7 @@ def main():
         build = time.perf_counter() - t0
     times, spikes = [], []
     with torch.no_grad():
+        loop(args.warmup_steps, v, ge, gi, ref, exc, inh, args.excitatory, c)
         for _ in range(args.repeats):
             t0 = time.perf_counter()
             count = loop(args.steps, v, ge, gi, ref, exc, inh, args.excitatory, c)

@@ -1,7 +1,8 @@
 //===- cuba/Cuba.h - The CUBA network of Vogels & Abbott (2005) -----------===//
 //
 // The current-based network of Brian2's examples/CUBA.py: 4000 leaky integrate-and-fire
-// neurons (3200 excitatory, 800 inhibitory), random connectivity with probability 0.02,
+// neurons (3200 excitatory, 800 inhibitory; CubaParams::withNeurons scales it), random
+// connectivity with probability 0.02,
 // exponentially decaying synaptic currents, a 5 ms refractory period. Units: mV and ms.
 //
 //   dv/dt  = (ge + gi - (v - El)) / taum   (not while refractory)
@@ -18,6 +19,7 @@
 
 #include "bst/bst.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -29,6 +31,17 @@ struct CubaParams {
   float vt = -50, vr = -60, el = -49;               // mV
   float refractory = 5, dt = 0.1f;                  // ms
   uint64_t seed = 2005;
+
+  /// The network at `neurons` neurons as Brian2's CUBA scaling runs grow it: 80 % excitatory, and
+  /// a connection probability of 80 / neurons, so each neuron keeps about 80 inputs (p = 0.02 at
+  /// 4000: the default network).
+  static CubaParams withNeurons(int64_t neurons) {
+    CubaParams p;
+    p.n = neurons;
+    p.excitatory = neurons * 4 / 5;
+    p.p = std::min(1.0, 80.0 / static_cast<double>(neurons));
+    return p;
+  }
 };
 
 struct Cuba {
@@ -39,8 +52,7 @@ struct Cuba {
   bst::LongTermState spikeCount; // i32 scalar, spikes since the start
 
   explicit Cuba(CubaParams p = {})
-      : prm(p),
-        exc(bst::Connectivity::fixedProbability(p.excitatory, p.n, p.p, p.seed, p.we)),
+      : prm(p), exc(bst::Connectivity::fixedProbability(p.excitatory, p.n, p.p, p.seed, p.we)),
         inh(bst::Connectivity::fixedProbability(p.n - p.excitatory, p.n, p.p, p.seed + 1, p.wi)),
         v(initialPotential(p), {.name = "cuba.v"}), ge(bst::zeros({p.n}), {.name = "cuba.ge"}),
         gi(bst::zeros({p.n}), {.name = "cuba.gi"}),
