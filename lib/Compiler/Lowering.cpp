@@ -435,7 +435,7 @@ Value Lowering::reshape(const Instruction &inst, Value x) {
   };
   // Through rank 1 (or rank 0 when either side is a scalar, whose reassociation is empty).
   bool viaScalar = in.shape.rank() == 0 || out.shape.rank() == 0;
-  if (in.shape.rank() != 1 && in.shape.rank() != 0) {
+  if (in.shape.rank() != 0 && (in.shape.rank() != 1 || out.shape.rank() == 0)) {
     SmallVector<ReassociationIndices> re;
     if (!viaScalar)
       re.push_back(all(in.shape.rank()));

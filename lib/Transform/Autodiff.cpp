@@ -14,6 +14,7 @@
 #include "bst/Transform/ControlFlow.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -35,6 +36,17 @@ using CustomRules = std::vector<std::shared_ptr<const CustomRule>>;
 /// The rules of the nested trace running on this thread (null outside of one): customVjp calls
 /// traced there append their rule and mark their output with its index.
 static thread_local CustomRules *tracedRules = nullptr;
+
+/// What the backward pass of an active ForLoop needs from its forward replay: the carries at the
+/// start of every step (those whose values its rules need).
+struct LoopTape {
+  /// Per carry: its index among the taped values, or -1 if the backward needs no value of it.
+  std::vector<int> slot;
+  /// Eager replay: per step, the taped carries at its start.
+  std::vector<std::vector<Tensor>> steps;
+  /// Traced replay: per taped carry, its values stacked over the steps ([count, ...]).
+  std::vector<Tensor> stacked;
+};
 
 struct Linearization {
   const char *what = "";
@@ -61,6 +73,8 @@ struct Linearization {
   std::vector<WrtArg> args;
   /// The customVjp rules of the program's markers, by index.
   CustomRules customs;
+  /// The tapes of the program's active top-level loops.
+  absl::flat_hash_map<const Instruction *, LoopTape> tapes;
 };
 
 //===----------------------------------------------------------------------===//
@@ -86,10 +100,23 @@ static bool isFloatType(const AbstractArray &t) { return isFloating(t.dtype); }
 static std::string argName(size_t i) { return absl::StrCat("argument ", i); }
 
 //===----------------------------------------------------------------------===//
-// Forward replay
+// Replays: the forward pass, and the recomputation of loop and branch bodies in the backward
 //===----------------------------------------------------------------------===//
 
-static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &env);
+/// One replay of a program or region: the values (indexed by ValueId; region values are
+/// overwritten by each step), the active flags, the customVjp rules of its markers, and the
+/// tapes of the active loops it ran at its own level (not inside their bodies).
+struct Pass {
+  std::vector<Tensor> &env;
+  const std::vector<bool> &active;
+  const CustomRules &rules;
+  absl::flat_hash_map<const Instruction *, LoopTape> tapes;
+
+  /// A pass for the body of a construct of this one (same values, its own tapes).
+  Pass sub() const { return Pass{env, active, rules, {}}; }
+};
+
+static void replay(const std::vector<Instruction> &body, Pass &pass);
 
 //===----------------------------------------------------------------------===//
 // customVjp markers
@@ -101,7 +128,15 @@ static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &en
 // means exactly "x..., y" to any consumer (the index is clamped to branch 0); the backward pass
 // recognizes it and applies the rule to y's cotangent instead of differentiating f.
 
-static std::vector<State> carryStates(const std::vector<Tensor> &values);
+/// One local state per carried value: the public control-flow constructs carry states, eagerly
+/// and traced alike.
+static std::vector<State> carryStates(const std::vector<Tensor> &values) {
+  std::vector<State> out;
+  out.reserve(values.size());
+  for (const Tensor &v : values)
+    out.emplace_back(Tree(v), StateOptions{.name = "autodiff.carry", .tags = {}});
+  return out;
+}
 
 /// Marks `y` as the output of a customVjp call on `xs` with `rule`, if a nested trace for
 /// autodiff is running; returns the marked y (or y itself).
@@ -121,23 +156,41 @@ static Tensor markCustom(const std::shared_ptr<const CustomRule> &rule,
   return carried.back().value().leaf();
 }
 
-/// The rule of `inst` if it is a customVjp marker of `rules` (with primal values `env`).
-static const CustomRule *markerRule(const Instruction &inst, const std::vector<Tensor> &env,
+/// The rule of `inst` if it is a customVjp marker of `rules`, given the value of its index
+/// operand if it is a constant.
+static const CustomRule *markerRule(const Instruction &inst, std::optional<int64_t> index,
                                    const CustomRules &rules) {
-  if (inst.kind != OpKind::Switch || inst.regions.size() != 1)
+  if (inst.kind != OpKind::Switch || inst.regions.size() != 1 || !index)
     return nullptr;
-  const Tensor &index = env[inst.operands[0]];
-  if (index.isTraced() || index.dtype() != DType::i64 || index.rank() != 0)
-    return nullptr;
-  int64_t k = -1 - index.item<int64_t>();
+  int64_t k = -1 - *index;
   if (k < 0 || k >= static_cast<int64_t>(rules.size()) ||
       inst.operands.size() != rules[k]->numInputs + 2)
     return nullptr;
   return rules[k].get();
 }
 
-/// The customVjp rules of the program being replayed (markers are recognized by them).
-static thread_local const CustomRules *replayedRules = nullptr;
+/// markerRule with the index read from the primal values `env`.
+static const CustomRule *markerRule(const Instruction &inst, const std::vector<Tensor> &env,
+                                   const CustomRules &rules) {
+  if (inst.kind != OpKind::Switch)
+    return nullptr;
+  const Tensor &index = env[inst.operands[0]];
+  if (index.isTraced() || index.dtype() != DType::i64 || index.rank() != 0)
+    return nullptr;
+  return markerRule(inst, index.item<int64_t>(), rules);
+}
+
+/// The i64 scalar constants of `body` (at any depth), by value: candidate marker indices.
+static void collectIndexConstants(const std::vector<Instruction> &body,
+                                  absl::flat_hash_map<ValueId, int64_t> &out) {
+  for (const Instruction &inst : body) {
+    const Array &c = inst.attrs.constant;
+    if (inst.kind == OpKind::Constant && c.dtype() == DType::i64 && c.shape().rank() == 0)
+      out[inst.result()] = c.item<int64_t>();
+    for (const Region &r : inst.regions)
+      collectIndexConstants(r.body, out);
+  }
+}
 
 static std::vector<Tensor> operandsOf(const Instruction &inst, const std::vector<Tensor> &env) {
   std::vector<Tensor> out;
@@ -147,26 +200,13 @@ static std::vector<Tensor> operandsOf(const Instruction &inst, const std::vector
   return out;
 }
 
-/// One local state per carried value: the public control-flow constructs carry states, eagerly
-/// and traced alike.
-static std::vector<State> carryStates(const std::vector<Tensor> &values) {
-  std::vector<State> out;
-  out.reserve(values.size());
-  for (const Tensor &v : values)
-    out.emplace_back(Tree(v), StateOptions{.name = "autodiff.carry"});
+static std::vector<Tensor> valuesOf(const std::vector<ValueId> &ids,
+                                    const std::vector<Tensor> &env) {
+  std::vector<Tensor> out;
+  out.reserve(ids.size());
+  for (ValueId v : ids)
+    out.push_back(env[v]);
   return out;
-}
-
-static void bindParams(const std::vector<ValueId> &ids, const std::vector<State> &states, size_t first,
-                 std::vector<Tensor> &env) {
-  for (size_t k = 0; k < states.size(); ++k)
-    env[ids[first + k]] = states[k].value().leaf();
-}
-
-static void yieldTo(const std::vector<ValueId> &ids, std::vector<State> &states,
-                    const std::vector<Tensor> &env) {
-  for (size_t k = 0; k < states.size(); ++k)
-    states[k].setValue(Tree(env[ids[k]]));
 }
 
 static std::vector<Tensor> valuesOf(const std::vector<State> &states) {
@@ -176,58 +216,149 @@ static std::vector<Tensor> valuesOf(const std::vector<State> &states) {
   return out;
 }
 
-/// Replays a control-flow instruction with the public constructs; returns its results.
-static std::vector<Tensor> replayControlFlow(const Instruction &inst, std::vector<Tensor> &env) {
-  std::vector<Tensor> operands = operandsOf(inst, env);
-  switch (inst.kind) {
-  case OpKind::ForLoop: {
-    const Region &r = inst.regions[0];
-    std::vector<State> carries = carryStates(operands);
-    forLoop(inst.attrs.count, [&](const Tensor &i) {
-      env[r.params[0]] = i;
-      bindParams(r.params, carries, 1, env);
-      replay(r.body, env);
-      yieldTo(r.yields, carries, env);
-    });
-    return valuesOf(carries);
+static bool anyActive(const std::vector<ValueId> &ids, const std::vector<bool> &active) {
+  for (ValueId v : ids)
+    if (active[v])
+      return true;
+  return false;
+}
+
+/// True if `v` is used by an instruction of `body` (at any depth) or yielded by a nested region.
+static bool usedIn(const std::vector<Instruction> &body, ValueId v) {
+  for (const Instruction &inst : body) {
+    for (ValueId u : inst.operands)
+      if (u == v)
+        return true;
+    for (const Region &r : inst.regions) {
+      if (usedIn(r.body, v))
+        return true;
+      for (ValueId y : r.yields)
+        if (y == v)
+          return true;
+    }
   }
-  case OpKind::WhileLoop: {
+  return false;
+}
+
+/// True if the backward pass of loop region `r` needs the value of its carry parameter `param`
+/// at each step. Not when the body only writes into it with dynamic_update_slice whose result is
+/// only yielded (scan's stacked outputs): that rule needs no value of its destination.
+static bool needsValue(const Region &r, ValueId param) {
+  for (const Instruction &inst : r.body) {
+    for (size_t k = 0; k < inst.operands.size(); ++k) {
+      if (inst.operands[k] != param)
+        continue;
+      bool destination = inst.kind == OpKind::DynamicUpdateSlice && k == 0 &&
+                         !usedIn(r.body, inst.result());
+      if (!destination)
+        return true;
+    }
+    for (const Region &nested : inst.regions) {
+      if (usedIn(nested.body, param))
+        return true;
+      for (ValueId y : nested.yields)
+        if (y == param)
+          return true;
+    }
+  }
+  return false;
+}
+
+/// Replays a ForLoop; if any of its results is active, records its tape in `pass`.
+static std::vector<Tensor> replayForLoop(const Instruction &inst, Pass &pass) {
+  const Region &r = inst.regions[0];
+  bool taped = anyActive(inst.results, pass.active);
+  LoopTape tape;
+  size_t numCarries = inst.operands.size();
+  tape.slot.assign(numCarries, -1);
+  int next = 0;
+  for (size_t j = 0; taped && j < numCarries; ++j)
+    if (needsValue(r, r.params[1 + j]))
+      tape.slot[j] = next++;
+  auto taping = [&](const std::vector<Tensor> &carries) {
+    std::vector<Tensor> kept;
+    for (size_t j = 0; j < numCarries; ++j)
+      if (tape.slot[j] >= 0)
+        kept.push_back(carries[j]);
+    return kept;
+  };
+  auto step = [&](const Tensor &i, const std::vector<Tensor> &carries) {
+    pass.env[r.params[0]] = i;
+    for (size_t j = 0; j < numCarries; ++j)
+      pass.env[r.params[1 + j]] = carries[j];
+    Pass body = pass.sub();
+    replay(r.body, body);
+    return valuesOf(r.yields, pass.env);
+  };
+  std::vector<Tensor> carries = operandsOf(inst, pass.env);
+  if (!isTracing()) {
+    for (int64_t i = 0; i < inst.attrs.count; ++i) {
+      if (taped)
+        tape.steps.push_back(taping(carries));
+      carries = step(Array::scalar<int64_t>(i), carries);
+    }
+  } else {
+    LoopValues out = traceForLoop(inst.attrs.count, carries,
+                                  [&](const Tensor &i, const std::vector<Tensor> &c) {
+                                    std::vector<Tensor> kept = taping(c);
+                                    return LoopValues{step(i, c), std::move(kept)};
+                                  });
+    carries = std::move(out.carry);
+    tape.stacked = std::move(out.stacked);
+  }
+  if (taped)
+    pass.tapes[&inst] = std::move(tape);
+  return carries;
+}
+
+/// Replays a WhileLoop or a Switch with the public constructs (states as carries).
+static std::vector<Tensor> replayStateful(const Instruction &inst, Pass &pass) {
+  std::vector<Tensor> &env = pass.env;
+  std::vector<Tensor> operands = operandsOf(inst, env);
+  auto bindParams = [&](const std::vector<ValueId> &ids, const std::vector<State> &states) {
+    for (size_t k = 0; k < states.size(); ++k)
+      env[ids[k]] = states[k].value().leaf();
+  };
+  auto yieldTo = [&](const std::vector<ValueId> &ids, std::vector<State> &states) {
+    for (size_t k = 0; k < states.size(); ++k)
+      states[k].setValue(Tree(env[ids[k]]));
+  };
+  auto run = [&](const Region &r) {
+    Pass body = pass.sub();
+    replay(r.body, body);
+  };
+  if (inst.kind == OpKind::WhileLoop) {
     const Region &c = inst.regions[0], &b = inst.regions[1];
     std::vector<State> carries = carryStates(operands);
     whileLoop(
         [&] {
-          bindParams(c.params, carries, 0, env);
-          replay(c.body, env);
+          bindParams(c.params, carries);
+          run(c);
           return env[c.yields[0]];
         },
         [&] {
-          bindParams(b.params, carries, 0, env);
-          replay(b.body, env);
-          yieldTo(b.yields, carries, env);
+          bindParams(b.params, carries);
+          run(b);
+          yieldTo(b.yields, carries);
         });
     return valuesOf(carries);
   }
-  case OpKind::Switch: {
-    std::vector<Tensor> before(operands.begin() + 1, operands.end());
-    std::vector<State> carries = carryStates(before);
-    std::vector<std::function<void()>> branches;
-    for (const Region &r : inst.regions)
-      branches.push_back([&] {
-        replay(r.body, env);
-        yieldTo(r.yields, carries, env);
-      });
-    switchCase(operands[0], branches);
-    return valuesOf(carries);
-  }
-  default:
-    throw Error(ErrorCode::Internal, absl::StrCat("replay: ", opName(inst.kind),
-                                                  " is not a control-flow primitive"));
-  }
+  std::vector<State> carries =
+      carryStates(std::vector<Tensor>(operands.begin() + 1, operands.end()));
+  std::vector<std::function<void()>> branches;
+  for (const Region &r : inst.regions)
+    branches.push_back([&] {
+      run(r);
+      yieldTo(r.yields, carries);
+    });
+  switchCase(operands[0], branches);
+  return valuesOf(carries);
 }
 
-static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &env) {
+static void replay(const std::vector<Instruction> &body, Pass &pass) {
+  std::vector<Tensor> &env = pass.env;
   for (const Instruction &inst : body) {
-    if (const CustomRule *rule = replayedRules ? markerRule(inst, env, *replayedRules) : nullptr) {
+    if (const CustomRule *rule = markerRule(inst, env, pass.rules)) {
       // Pass x and y through, marked again for an enclosing autodiff trace (higher order).
       std::vector<Tensor> xs;
       for (size_t k = 0; k < rule->numInputs; ++k)
@@ -239,7 +370,8 @@ static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &en
       continue;
     }
     if (isControlFlow(inst.kind)) {
-      std::vector<Tensor> results = replayControlFlow(inst, env);
+      std::vector<Tensor> results = inst.kind == OpKind::ForLoop ? replayForLoop(inst, pass)
+                                                                   : replayStateful(inst, pass);
       for (size_t k = 0; k < results.size(); ++k)
         env[inst.results[k]] = results[k];
       continue;
@@ -251,6 +383,7 @@ static void replay(const std::vector<Instruction> &body, std::vector<Tensor> &en
     env[inst.result()] = apply(inst.kind, operandsOf(inst, env), inst.attrs);
   }
 }
+
 
 //===----------------------------------------------------------------------===//
 // Which primitives carry gradients
@@ -282,32 +415,81 @@ static bool isDifferentiable(OpKind kind) {
   }
 }
 
-static void markActive(const Program &p, const std::vector<Instruction> &body,
+static void setActive(const Program &p, ValueId v, std::vector<bool> &active) {
+  if (isFloatType(p.type(v)))
+    active[v] = true;
+}
+
+/// What markActive needs to know of a program besides its values: its customVjp markers.
+struct ActivityContext {
+  const Program &p;
+  const CustomRules &rules;
+  absl::flat_hash_map<ValueId, int64_t> indexConstants;
+};
+
+/// Marks the values of `body` that depend on active values (those already marked).
+static void markActive(ActivityContext &cx, const std::vector<Instruction> &body,
                        std::vector<bool> &active) {
+  const Program &p = cx.p;
   for (const Instruction &inst : body) {
     if (!isDifferentiable(inst.kind))
       continue;
-    bool any = false;
-    for (ValueId v : inst.operands)
-      any = any || active[v];
-    // Values used from outside inside a region make the construct active too.
-    std::function<void(const std::vector<Instruction> &)> scan =
-        [&](const std::vector<Instruction> &b) {
-          for (const Instruction &i : b) {
-            for (ValueId v : i.operands)
-              any = any || active[v];
-            for (const Region &r : i.regions)
-              scan(r.body);
-          }
-        };
-    for (const Region &r : inst.regions)
-      scan(r.body);
-    if (!any)
+    std::optional<int64_t> index;
+    if (inst.kind == OpKind::Switch)
+      if (auto it = cx.indexConstants.find(inst.operands[0]); it != cx.indexConstants.end())
+        index = it->second;
+    if (const CustomRule *rule = markerRule(inst, index, cx.rules)) {
+      // The marked output depends on the marked inputs through the rule.
+      for (size_t k = 0; k < rule->numInputs; ++k)
+        if (active[inst.operands[1 + k]]) {
+          setActive(p, inst.results[k], active);
+          setActive(p, inst.results.back(), active);
+        }
       continue;
-    for (ValueId v : inst.results)
-      active[v] = isFloatType(p.type(v));
+    }
+    if (inst.kind == OpKind::ForLoop || inst.kind == OpKind::WhileLoop) {
+      // A carry is active if its initial value is, or (to a fixed point) what the body yields
+      // for it is.
+      const Region &b = inst.regions.back();
+      size_t first = inst.kind == OpKind::ForLoop ? 1 : 0;
+      auto params = [&](size_t j) {
+        setActive(p, b.params[first + j], active);
+        if (inst.kind == OpKind::WhileLoop)
+          setActive(p, inst.regions[0].params[j], active);
+      };
+      for (size_t j = 0; j < inst.operands.size(); ++j)
+        if (active[inst.operands[j]])
+          params(j);
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (const Region &r : inst.regions)
+          markActive(cx, r.body, active);
+        for (size_t j = 0; j < inst.operands.size(); ++j)
+          if (active[b.yields[j]] && !active[b.params[first + j]] &&
+              isFloatType(p.type(b.params[first + j]))) {
+            params(j);
+            changed = true;
+          }
+      }
+      for (size_t j = 0; j < inst.results.size(); ++j)
+        if (active[b.params[first + j]] || active[b.yields[j]])
+          setActive(p, inst.results[j], active);
+      continue;
+    }
+    if (inst.kind == OpKind::Switch) {
+      for (const Region &r : inst.regions) {
+        markActive(cx, r.body, active);
+        for (size_t j = 0; j < inst.results.size(); ++j)
+          if (active[r.yields[j]])
+            setActive(p, inst.results[j], active);
+      }
+      continue;
+    }
+    if (anyActive(inst.operands, active))
+      setActive(p, inst.result(), active);
   }
 }
+
 
 //===----------------------------------------------------------------------===//
 // VJP rules
@@ -570,17 +752,19 @@ static void accumulate(Cotangent &into, const Tensor &g) {
   *into = *into + g;
 }
 
+static void backward(const std::vector<Instruction> &body, Pass &pass,
+                     std::vector<Cotangent> &ct);
+
 /// Applies a customVjp rule: the cotangent of the marked output to the marked inputs.
-static void customBackward(const Instruction &inst, const CustomRule &rule,
-                           const std::vector<Tensor> &primal, const std::vector<bool> &active,
+static void customBackward(const Instruction &inst, const CustomRule &rule, Pass &pass,
                            std::vector<Cotangent> &ct) {
   ValueId y = inst.results.back();
   if (!ct[y])
     return;
   std::vector<Tensor> xs;
   for (size_t k = 0; k < rule.numInputs; ++k)
-    xs.push_back(primal[inst.operands[1 + k]]);
-  std::vector<Tensor> out = rule.bwd(xs, primal[y], *ct[y]);
+    xs.push_back(pass.env[inst.operands[1 + k]]);
+  std::vector<Tensor> out = rule.bwd(xs, pass.env[y], *ct[y]);
   if (out.size() != xs.size())
     throw Error(ErrorCode::InvalidArgument,
                 absl::StrCat("customVjp: the backward rule returned ", out.size(),
@@ -588,7 +772,7 @@ static void customBackward(const Instruction &inst, const CustomRule &rule,
                              " inputs; return one per input (a zero tensor for none)"));
   for (size_t k = 0; k < xs.size(); ++k) {
     ValueId x = inst.operands[1 + k];
-    if (!active[x])
+    if (!pass.active[x])
       continue;
     if (out[k].abstract() != xs[k].abstract())
       throw Error(ErrorCode::InvalidArgument,
@@ -600,46 +784,194 @@ static void customBackward(const Instruction &inst, const CustomRule &rule,
   }
 }
 
-static void backward(const std::vector<Instruction> &body, const std::vector<Tensor> &primal,
-                     const std::vector<bool> &active, const CustomRules &rules,
+/// Collects into `defined` the values a region defines (its parameters and the results of its
+/// instructions, nested ones included).
+static void collectDefined(const Region &r, absl::flat_hash_set<ValueId> &defined) {
+  defined.insert(r.params.begin(), r.params.end());
+  for (const Instruction &inst : r.body) {
+    defined.insert(inst.results.begin(), inst.results.end());
+    for (const Region &nested : inst.regions)
+      collectDefined(nested, defined);
+  }
+}
+
+static void collectUses(const Region &r, std::vector<ValueId> &uses) {
+  for (const Instruction &inst : r.body) {
+    uses.insert(uses.end(), inst.operands.begin(), inst.operands.end());
+    for (const Region &nested : inst.regions)
+      collectUses(nested, uses);
+  }
+  uses.insert(uses.end(), r.yields.begin(), r.yields.end());
+}
+
+/// The active values defined outside of `regions` that they use, in order of first use: the
+/// values a loop or branch body sends cotangents to besides its carries.
+static std::vector<ValueId> activeOuterValues(const std::vector<Region> &regions,
+                                              const std::vector<bool> &active) {
+  absl::flat_hash_set<ValueId> defined, seen;
+  std::vector<ValueId> uses, out;
+  for (const Region &r : regions) {
+    collectDefined(r, defined);
+    collectUses(r, uses);
+  }
+  for (ValueId v : uses)
+    if (active[v] && !defined.contains(v) && seen.insert(v).second)
+      out.push_back(v);
+  return out;
+}
+
+/// The cotangents of one run of region `r` (recomputed from the values bound to its parameters):
+/// `seeds` (one per yield, possibly empty) flow back to the parameters and the outer values.
+static std::vector<Cotangent> regionBackward(const Region &r, Pass &pass,
+                                             const std::vector<Cotangent> &seeds) {
+  Pass body = pass.sub();
+  replay(r.body, body);
+  std::vector<Cotangent> local(pass.env.size());
+  for (size_t j = 0; j < seeds.size(); ++j)
+    if (seeds[j] && pass.active[r.yields[j]])
+      accumulate(local[r.yields[j]], *seeds[j]);
+  backward(r.body, body, local);
+  return local;
+}
+
+/// Backpropagation through time: a reverse loop over the steps, each recomputing its step's
+/// body from the carries the forward replay taped and backpropagating through it. The carries'
+/// and the outer values' cotangents are the reverse loop's carries.
+static void forLoopBackward(const Instruction &inst, Pass &pass, std::vector<Cotangent> &ct) {
+  const Region &r = inst.regions[0];
+  const std::vector<bool> &active = pass.active;
+  std::vector<Tensor> &env = pass.env;
+  const LoopTape &tape = pass.tapes.at(&inst);
+  int64_t count = inst.attrs.count;
+  size_t numCarries = inst.operands.size();
+  std::vector<size_t> carried; // the active carries
+  for (size_t j = 0; j < numCarries; ++j)
+    if (active[r.params[1 + j]])
+      carried.push_back(j);
+  std::vector<ValueId> outer = activeOuterValues(inst.regions, active);
+  std::vector<Tensor> acc;
+  for (size_t j : carried)
+    acc.push_back(ct[inst.results[j]] ? *ct[inst.results[j]]
+                                       : zerosOf(env[r.params[1 + j]].abstract()));
+  for (ValueId o : outer)
+    acc.push_back(zerosOf(env[o].abstract()));
+
+  auto step = [&](const Tensor &k, int64_t eagerK, const std::vector<Tensor> &in) {
+    env[r.params[0]] = k;
+    for (size_t j = 0; j < numCarries; ++j) {
+      ValueId param = r.params[1 + j];
+      int slot = tape.slot[j];
+      if (slot < 0) {
+        env[param] = zerosOf(env[param].abstract());
+      } else if (eagerK >= 0) {
+        env[param] = tape.steps[eagerK][slot];
+      } else {
+        const Tensor &stack = tape.stacked[slot];
+        std::vector<int64_t> sizes = dims(stack);
+        sizes[0] = 1;
+        std::vector<DynamicIndex> at(sizes.size(), DynamicIndex(int64_t{0}));
+        at[0] = DynamicIndex(k);
+        env[param] = reshape(dynamicSlice(stack, at, sizes), dims(env[param]));
+      }
+    }
+    std::vector<Cotangent> seeds(numCarries);
+    for (size_t c = 0; c < carried.size(); ++c)
+      seeds[carried[c]] = in[c];
+    std::vector<Cotangent> local = regionBackward(r, pass, seeds);
+    std::vector<Tensor> out;
+    for (size_t j : carried) {
+      const Cotangent &g = local[r.params[1 + j]];
+      out.push_back(g ? *g : zerosOf(env[r.params[1 + j]].abstract()));
+    }
+    for (size_t o = 0; o < outer.size(); ++o) {
+      const Cotangent &g = local[outer[o]];
+      out.push_back(g ? in[carried.size() + o] + *g : in[carried.size() + o]);
+    }
+    return out;
+  };
+  if (!isTracing()) {
+    for (int64_t k = count - 1; k >= 0; --k)
+      acc = step(Array::scalar<int64_t>(k), k, acc);
+  } else {
+    acc = traceForLoop(count, acc, [&](const Tensor &i, const std::vector<Tensor> &in) {
+            return LoopValues{step((count - 1) - i, -1, in), {}};
+          }).carry;
+  }
+  for (size_t c = 0; c < carried.size(); ++c)
+    if (active[inst.operands[carried[c]]])
+      accumulate(ct[inst.operands[carried[c]]], acc[c]);
+  for (size_t o = 0; o < outer.size(); ++o)
+    accumulate(ct[outer[o]], acc[carried.size() + o]);
+}
+
+/// A branch's backward runs in the same branch: each branch recomputes its body and sends the
+/// results' cotangents to the values it used; the taken one's are the switch's.
+static void switchBackward(const Instruction &inst, Pass &pass, std::vector<Cotangent> &ct) {
+  std::vector<ValueId> outer = activeOuterValues(inst.regions, pass.active);
+  if (outer.empty())
+    return;
+  std::vector<Cotangent> seeds;
+  for (ValueId v : inst.results)
+    seeds.push_back(ct[v]);
+  std::vector<Tensor> zeros;
+  for (ValueId o : outer)
+    zeros.push_back(zerosOf(pass.env[o].abstract()));
+  std::vector<State> acc = carryStates(zeros);
+  std::vector<std::function<void()>> branches;
+  for (const Region &r : inst.regions)
+    branches.push_back([&] {
+      std::vector<Cotangent> local = regionBackward(r, pass, seeds);
+      for (size_t o = 0; o < outer.size(); ++o)
+        acc[o].setValue(Tree(local[outer[o]] ? *local[outer[o]] : zeros[o]));
+    });
+  switchCase(pass.env[inst.operands[0]], branches);
+  for (size_t o = 0; o < outer.size(); ++o)
+    accumulate(ct[outer[o]], acc[o].value().leaf());
+}
+
+static void backward(const std::vector<Instruction> &body, Pass &pass,
                      std::vector<Cotangent> &ct) {
+  const std::vector<bool> &active = pass.active;
   for (auto it = body.rbegin(); it != body.rend(); ++it) {
     const Instruction &inst = *it;
-    if (const CustomRule *rule = markerRule(inst, primal, rules)) {
-      customBackward(inst, *rule, primal, active, ct);
+    bool flows = false;
+    for (ValueId v : inst.results)
+      flows = flows || (active[v] && ct[v]);
+    if (!flows)
+      continue;
+    if (const CustomRule *rule = markerRule(inst, pass.env, pass.rules)) {
+      customBackward(inst, *rule, pass, ct);
       continue;
     }
-    if (isControlFlow(inst.kind)) {
-      bool any = false;
-      for (ValueId v : inst.results)
-        any = any || (active[v] && ct[v]);
-      if (any)
-        throw Error(ErrorCode::InvalidArgument,
-                    absl::StrCat("gradient: differentiating through ", opName(inst.kind),
-                                 " (a compiled loop or branch) is not supported yet"));
+    switch (inst.kind) {
+    case OpKind::ForLoop:
+      forLoopBackward(inst, pass, ct);
       continue;
+    case OpKind::Switch:
+      switchBackward(inst, pass, ct);
+      continue;
+    case OpKind::WhileLoop:
+      throw Error(ErrorCode::InvalidArgument,
+                  "gradient: whileLoop is not differentiable: its number of steps is known "
+                  "only when it runs, so the backward pass cannot keep the carries of every "
+                  "step. Use forLoop with a fixed number of steps (freezing finished steps with "
+                  "bst::where), or compute the loop outside the differentiated function");
+    default:
+      break;
     }
     ValueId res = inst.result();
-    if (!active[res] || !ct[res])
-      continue;
-    std::vector<Tensor> x;
-    x.reserve(inst.operands.size());
+    std::vector<Tensor> x = operandsOf(inst, pass.env);
     std::vector<bool> need;
-    bool any = false;
-    for (ValueId v : inst.operands) {
-      x.push_back(primal[v]);
+    for (ValueId v : inst.operands)
       need.push_back(active[v]);
-      any = any || active[v];
-    }
-    if (!any)
-      continue;
     std::vector<Cotangent> out(inst.operands.size());
-    vjpRule(inst, x, primal[res], *ct[res], need, out);
+    vjpRule(inst, x, pass.env[res], *ct[res], need, out);
     for (size_t k = 0; k < out.size(); ++k)
       if (need[k] && out[k])
         accumulate(ct[inst.operands[k]], *out[k]);
   }
 }
+
 
 //===----------------------------------------------------------------------===//
 // linearize and pullback
@@ -783,18 +1115,14 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
     }
     lin->args.push_back(std::move(a));
   }
-  markActive(p, p.instructions(), lin->active);
+  ActivityContext activity{p, lin->customs, {}};
+  collectIndexConstants(p.instructions(), activity.indexConstants);
+  markActive(activity, p.instructions(), lin->active);
 
   // Replay, then apply the state writes and collect the output.
-  const CustomRules *outerReplayed = replayedRules;
-  replayedRules = &lin->customs;
-  try {
-    replay(p.instructions(), env);
-  } catch (...) {
-    replayedRules = outerReplayed;
-    throw;
-  }
-  replayedRules = outerReplayed;
+  Pass pass{env, lin->active, lin->customs, {}};
+  replay(p.instructions(), pass);
+  lin->tapes = std::move(pass.tapes);
   std::vector<std::vector<Tensor>> written(states.size());
   lin->outputLeaves.assign(lin->traced.resultDef.numLeaves(), kNoValue);
   for (const Slot &s : p.slots()) {
@@ -844,7 +1172,9 @@ static Gradients run(const Linearization &lin, std::vector<Cotangent> seeds) {
     if (seeds[k] && lin.active[v])
       accumulate(ct[v], *seeds[k]);
   }
-  backward(lin.traced.program.instructions(), lin.primal, lin.active, lin.customs, ct);
+  std::vector<Tensor> env = lin.primal;
+  Pass pass{env, lin.active, lin.customs, lin.tapes};
+  backward(lin.traced.program.instructions(), pass, ct);
   auto leafGrad = [&](ValueId v, const AbstractArray &type) {
     return v != kNoValue && ct[v] ? *ct[v] : zerosOf(type);
   };
@@ -855,7 +1185,7 @@ static Gradients run(const Linearization &lin, std::vector<Cotangent> seeds) {
     for (size_t k = 0; k < w.leaves.size(); ++k)
       leaves.push_back(leafGrad(w.leaves[k], sig.leaves()[k]));
     out.insert(w.path, State(sig.def().unflatten(std::move(leaves)),
-                             {.name = absl::StrCat("grad(", w.path, ")")}));
+                             {.name = absl::StrCat("grad(", w.path, ")"), .tags = {}}));
   }
   for (const Linearization::WrtArg &a : lin.args) {
     std::vector<Tensor> leaves;

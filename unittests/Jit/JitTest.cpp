@@ -286,6 +286,14 @@ TEST(JitTest, LowerGivesMlirAndManifest) {
   EXPECT_THAT(l.manifestJson(), HasSubstr("\"format_version\": 1"));
 }
 
+TEST(JitTest, ReshapeOfAOneElementVectorToAScalar) {
+  // Lowering once returned the f32[1] operand unchanged for an f32[] result.
+  auto f = jit([](const Tensor &x) { return reshape(x, {}) + 1.f; });
+  Tensor r = f(vec({41}));
+  EXPECT_EQ(r.rank(), 0u);
+  EXPECT_EQ(r.item<float>(), 42.f);
+}
+
 TEST(CompilerTest, MalformedModuleIsAnErrorWithItsLocation) {
   try {
     compiler::compileModule("func.func @f(%x: tensor<4xf32>) {\n  return %y\n}\n", "f");

@@ -548,6 +548,193 @@ TEST(SurrogateTest, SpikingLayerTrainsEagerAndJitAlike) {
 }
 
 //===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+/// Checks grad(loss, params) against central finite differences (f64 params), eagerly and under
+/// jit; `loss` must reset any state it carries so that each call starts alike.
+void checkStateGradients(const std::function<Tensor()> &loss, const StateMap &params,
+                         double tol = 1e-6) {
+  Gradients eager = grad(loss, params)();
+  std::vector<State> out;
+  for (const auto &[path, p] : params)
+    out.emplace_back(zeros(p.signature().leaves()[0].shape, DType::f64));
+  auto compiled = jit([&](const Tensor &) {
+    Gradients g = grad(loss, params)();
+    size_t k = 0;
+    for (const auto &[path, p] : params)
+      out[k++].setValue(g.at(path).value());
+  });
+  compiled(Array::scalar<float>(0));
+  size_t k = 0;
+  for (const auto &[path, p] : params) {
+    State state = p;
+    std::vector<double> base = doubles(state.value());
+    const Shape &shape = state.signature().leaves()[0].shape;
+    std::vector<double> fd;
+    for (size_t e = 0; e < base.size(); ++e) {
+      auto at = [&](double d) {
+        std::vector<double> moved = base;
+        moved[e] += d;
+        state.setValue(Array::fromVector(moved, shape));
+        double l = loss().item<double>();
+        state.setValue(Array::fromVector(base, shape));
+        return l;
+      };
+      fd.push_back((at(1e-6) - at(-1e-6)) / 2e-6);
+    }
+    std::vector<double> got = doubles(eager.at(path).value());
+    expectClose(got, fd, tol, "eager d/d" + path);
+    expectClose(doubles(out[k++].value()), got, 1e-9, "jit vs eager d/d" + path);
+  }
+}
+
+/// A small tanh RNN's weights and inputs.
+struct Rnn {
+  std::mt19937 rng{21};
+  ParamState w{randomArray(rng, {3, 3}, -0.8, 0.8), {.name = "w"}};
+  ParamState u{randomArray(rng, {2, 3}, -1, 1), {.name = "u"}};
+  HiddenState h{zeros({1, 3}, DType::f64), {.name = "h"}};
+  HiddenState energy{Array::scalar<double>(0), {.name = "energy"}};
+  Array xs = randomArray(rng, {20, 2});
+  Array c = randomArray(rng, {1, 3});
+  StateMap params{{"w", w}, {"u", u}};
+};
+
+TEST(AutodiffControlFlowTest, TwentyStepForLoopMatchesFiniteDifferences) {
+  Rnn m;
+  auto loss = [&] {
+    m.h.setValue(zeros({1, 3}, DType::f64));
+    m.energy.setValue(Array::scalar<double>(0));
+    forLoop(20, [&](const Tensor &i) {
+      Tensor x = dynamicSlice(m.xs, {i, scalar(0)}, {1, 2});
+      Tensor h = tanh(matmul(m.h.value().leaf(), m.w.value().leaf()) +
+                      matmul(x, m.u.value().leaf()));
+      m.h.setValue(h);
+      m.energy.setValue(m.energy.value().leaf() + sum(h * h) * 0.1);
+    });
+    return sum(m.h.value().leaf() * m.c) + m.energy.value().leaf();
+  };
+  checkStateGradients(loss, m.params);
+}
+
+TEST(AutodiffControlFlowTest, TwentyStepScanMatchesFiniteDifferences) {
+  Rnn m;
+  auto loss = [&] {
+    ScanResult r = scan(
+        [&](const Tensor &h, const Tensor &x) {
+          Tensor next = tanh(matmul(h, m.w.value().leaf()) +
+                             matmul(reshape(x, {1, 2}), m.u.value().leaf()));
+          return ScanResult{next, next * 2.0};
+        },
+        zeros({1, 3}, DType::f64), m.xs);
+    // ys is [20, 1, 3]: weigh every step differently.
+    return sum(r.ys.leaf() * reshape(arange(20, DType::f64), {20, 1, 1})) +
+           sum(r.carry.leaf() * m.c);
+  };
+  checkStateGradients(loss, m.params);
+}
+
+TEST(AutodiffControlFlowTest, NestedLoopsAndCarriedIntegers) {
+  Rnn m;
+  HiddenState n(Array::scalar<int32_t>(0), {.name = "n"});
+  auto loss = [&] {
+    m.h.setValue(Array::fromVector<double>({0.1, -0.2, 0.3}, {1, 3}));
+    n.setValue(Array::scalar<int32_t>(0));
+    forLoop(3, [&] {
+      forLoop(4, [&] {
+        n.setValue(n.value().leaf() + 1);
+        m.h.setValue(sin(matmul(m.h.value().leaf(), m.w.value().leaf())) *
+                     cast(n.value().leaf(), f64) * 0.2);
+      });
+    });
+    return sum(m.h.value().leaf() * m.c);
+  };
+  checkStateGradients(loss, StateMap{{"w", m.w}});
+}
+
+TEST(AutodiffControlFlowTest, CondAndSwitchCase) {
+  Rnn m;
+  for (int branch = 0; branch < 3; ++branch) {
+    auto loss = [&] {
+      m.h.setValue(Array::fromVector<double>({0.5, -0.2, 0.3}, {1, 3}));
+      Tensor pre = matmul(m.h.value().leaf(), m.w.value().leaf());
+      switchCase(scalar(branch), {[&] { m.h.setValue(tanh(pre)); },
+                                  [&] { m.h.setValue(pre * pre); },
+                                  [&] { /* keeps h */ }});
+      cond(sum(pre) > 0.0, [&] { m.energy.setValue(sum(exp(pre))); },
+           [&] { m.energy.setValue(sum(pre) * 3.0); });
+      return sum(m.h.value().leaf() * m.c) + m.energy.value().leaf();
+    };
+    SCOPED_TRACE(branch);
+    checkStateGradients(loss, StateMap{{"w", m.w}});
+  }
+  // A traced index: under jit the branches are compiled and the backward switches the same way.
+  ParamState x(Array::fromVector<double>({1, 2}, {2}), {.name = "x"});
+  ParamState out(zeros({2}, DType::f64));
+  auto step = jit([&](const Tensor &k) {
+    auto loss = [&] {
+      HiddenState y(zeros({2}, DType::f64));
+      switchCase(k, {[&] { y.setValue(x.value().leaf() * 3.0); },
+                     [&] { y.setValue(x.value().leaf() * x.value().leaf()); }});
+      return sum(y.value().leaf());
+    };
+    out.setValue(grad(loss, StateMap{{"x", x}})().at("x").value());
+  });
+  step(Array::scalar<int32_t>(0));
+  EXPECT_EQ(doubles(out.value()), (std::vector<double>{3, 3}));
+  step(Array::scalar<int32_t>(1));
+  EXPECT_EQ(doubles(out.value()), (std::vector<double>{2, 4}));
+}
+
+TEST(AutodiffControlFlowTest, SurrogateSpikesThroughTime) {
+  // A LIF layer over 20 steps: the spikes' surrogate gradients flow back through the loop.
+  std::mt19937 rng(9);
+  ParamState w(cast(randomArray(rng, {2, 4}, 0, 1), f32).array(), {.name = "w"});
+  HiddenState v(zeros({4}), {.name = "v"}), count(zeros({4}), {.name = "count"});
+  Array drive = cast(randomArray(rng, {20, 2}, 0, 2), f32).array();
+  auto loss = [&] {
+    v.setValue(zeros({4}));
+    count.setValue(zeros({4}));
+    forLoop(20, [&](const Tensor &i) {
+      Tensor x = reshape(dynamicSlice(drive, {i, scalar(0)}, {1, 2}), {2});
+      Tensor nv = v.value().leaf() * 0.9f + matmul(x, w.value().leaf());
+      Tensor spike = surrogate::fastSigmoid(nv - 1.f);
+      v.setValue(nv * (1 - spike));
+      count.setValue(count.value().leaf() + spike);
+    });
+    Tensor d = count.value().leaf() - 5.f;
+    return sum(d * d);
+  };
+  Gradients eager = grad(loss, StateMap{{"w", w}})();
+  ParamState out(zeros({2, 4}));
+  jit([&](const Tensor &) { out.setValue(grad(loss, StateMap{{"w", w}})().at("w").value()); })(
+      Array::scalar<float>(0));
+  std::vector<float> e = eager.at("w").value().toVector<float>();
+  std::vector<float> c = out.value().toVector<float>();
+  float norm = 0;
+  for (size_t k = 0; k < e.size(); ++k) {
+    EXPECT_NEAR(c[k], e[k], 1e-4f * (1 + std::abs(e[k])));
+    norm += std::abs(e[k]);
+  }
+  EXPECT_GT(norm, 0.f);
+}
+
+TEST(AutodiffControlFlowTest, WhileLoopIsNotDifferentiable) {
+  ParamState x(Array::scalar<double>(1), {.name = "x"});
+  HiddenState y(Array::scalar<double>(0), {.name = "y"});
+  auto loss = [&] {
+    y.setValue(x.value().leaf());
+    whileLoop([&] { return y.value().leaf() < 10.0; },
+              [&] { y.setValue(y.value().leaf() * 2.0); });
+    return y.value().leaf();
+  };
+  std::string msg = errorOf([&] { grad(loss, StateMap{{"x", x}})(); });
+  EXPECT_THAT(msg, HasSubstr("whileLoop is not differentiable"));
+  EXPECT_THAT(msg, HasSubstr("Use forLoop with a fixed number of steps"));
+}
+
+//===----------------------------------------------------------------------===//
 // Errors
 //===----------------------------------------------------------------------===//
 
