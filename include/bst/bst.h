@@ -25,6 +25,7 @@
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/Autodiff.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/Optimizers.h"
 #include "bst/Transform/Surrogate.h"
 #include "bst/Transform/ErrorIf.h"
 
