@@ -2,9 +2,12 @@
 #ifndef BST_UNITTESTS_TESTUTIL_H
 #define BST_UNITTESTS_TESTUTIL_H
 
+#include "bst/State/State.h"
+#include "bst/Support/Array.h"
 #include "bst/Support/Error.h"
 
 #include <string>
+#include <vector>
 
 namespace bst::testing {
 
@@ -20,6 +23,15 @@ template <class E = Error, class Fn> std::string errorOf(Fn &&fn) {
   }
   return "<no error>";
 }
+
+/// A 1-D f32 array of `values`.
+inline Array vec(std::vector<float> values) {
+  int64_t n = static_cast<int64_t>(values.size());
+  return Array::fromVector(values, {n});
+}
+
+/// The elements of a state holding one f32 leaf.
+inline std::vector<float> floatsOf(const State &s) { return s.value().toVector<float>(); }
 
 } // namespace bst::testing
 

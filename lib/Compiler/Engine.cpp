@@ -4,6 +4,7 @@
 #include "bst/Compiler/Compiler.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "bst/Support/Progress.h"
 #include "mlir/IR/MLIRContext.h"
 
 #include "llvm/IR/Module.h"
@@ -71,6 +72,13 @@ std::unique_ptr<Executable> ExecutableBuilder::finish(MLIRContext &ctx, ModuleOp
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(tm));
   if (!engine)
     fail("LLVM code generation", absl::StrCat(llvm::toString(engine.takeError()), diags.text()));
+  // Host functions compiled code may call.
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("bst_progress")] = {llvm::orc::ExecutorAddr::fromPtr(&bst_progress),
+                                         llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   auto symbol = (*engine)->lookup(absl::StrCat("bst_entry_", name));
   if (!symbol)
     fail("looking up the entry point", llvm::toString(symbol.takeError()));
@@ -86,7 +94,7 @@ std::unique_ptr<Executable> ExecutableBuilder::finish(MLIRContext &ctx, ModuleOp
 std::string lowerToMlir(const Program &program, const std::string &name) {
   MLIRContext ctx(dialectRegistry(), MLIRContext::Threading::DISABLED);
   ctx.loadAllAvailableDialects();
-  OwningOpRef<ModuleOp> module = detail::buildModule(ctx, program, name);
+  OwningOpRef<ModuleOp> module = detail::buildModule(ctx, program, name, /*hostCallbacks=*/false);
   std::string text;
   llvm::raw_string_ostream os(text);
   module->print(os);
@@ -131,7 +139,7 @@ std::unique_ptr<Executable> compile(const Program &program, const std::string &n
   auto start = Clock::now();
   MLIRContext &ctx = threadContext();
   DiagnosticCollector diags(ctx);
-  OwningOpRef<ModuleOp> module = detail::buildModule(ctx, program, name);
+  OwningOpRef<ModuleOp> module = detail::buildModule(ctx, program, name, /*hostCallbacks=*/true);
   return ExecutableBuilder::finish(ctx, *module, name, options, diags, msSince(start));
 }
 

@@ -38,8 +38,9 @@ bool isFloat(DType d) { return d == DType::f32 || d == DType::f64; }
 
 class Lowering {
 public:
-  Lowering(MLIRContext &ctx, const Program &program)
-      : ctx_(ctx), b_(&ctx), loc_(UnknownLoc::get(&ctx)), program_(program) {}
+  Lowering(MLIRContext &ctx, const Program &program, bool hostCallbacks)
+      : ctx_(ctx), b_(&ctx), loc_(UnknownLoc::get(&ctx)), program_(program),
+        hostCallbacks_(hostCallbacks) {}
 
   OwningOpRef<ModuleOp> run(StringRef name);
 
@@ -74,6 +75,8 @@ private:
   Value generic(ValueRange ins, ArrayRef<AffineMap> inMaps, const AbstractArray &result,
                 const BodyFn &body);
   Value elementwise(const Instruction &inst, ValueRange ins);
+  /// Progress: a call of the host's bst_progress(step, total) (none without host callbacks).
+  Value progress(const Instruction &inst, Value step);
   Value scalarOp(OpBuilder &b, Location loc, const Instruction &inst, ValueRange args);
   Value cast(OpBuilder &b, Location loc, Value x, DType from, DType to);
   Value broadcastInDim(const Instruction &inst, Value x);
@@ -146,6 +149,9 @@ private:
   OpBuilder b_;
   Location loc_;
   const Program &program_;
+  /// Progress ops call the host (bst_progress): true for the in-process JIT, false for exported
+  /// modules, which have no such host.
+  bool hostCallbacks_;
   std::vector<Value> values_;
   std::vector<Group> groups_;
   std::vector<int> groupOf_;                       // value -> group that computes it, or -1
@@ -842,6 +848,24 @@ Value Lowering::eventSum(const Instruction &inst) {
   return loop.getResult(0);
 }
 
+Value Lowering::progress(const Instruction &inst, Value step) {
+  if (!hostCallbacks_)
+    return step;
+  ModuleOp module = b_.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto callee = module.lookupSymbol<func::FuncOp>("bst_progress");
+  if (!callee) {
+    OpBuilder::InsertionGuard guard(b_);
+    b_.setInsertionPointToStart(module.getBody());
+    callee = b_.create<func::FuncOp>(
+        loc_, "bst_progress", b_.getFunctionType({b_.getI64Type(), b_.getI64Type()}, {}));
+    callee.setPrivate();
+  }
+  Value now = b_.create<tensor::ExtractOp>(loc_, step, ValueRange{});
+  Value total = b_.create<arith::ConstantIntOp>(loc_, inst.attrs.count, 64);
+  b_.create<func::CallOp>(loc_, callee, ValueRange{now, total});
+  return step;
+}
+
 Value Lowering::emit(const Instruction &inst) {
   SmallVector<Value> ins;
   for (ValueId v : inst.operands)
@@ -879,6 +903,8 @@ Value Lowering::emit(const Instruction &inst) {
     return matmul(inst, ins[0], ins[1]);
   case OpKind::EventSum:
     return eventSum(inst);
+  case OpKind::Progress:
+    return progress(inst, ins[0]);
   default:
     return elementwise(inst, ins);
   }
@@ -1375,8 +1401,9 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Program &program, StringRef name) {
-  return Lowering(ctx, program).run(name);
+OwningOpRef<ModuleOp> buildModule(MLIRContext &ctx, const Program &program, StringRef name,
+                                  bool hostCallbacks) {
+  return Lowering(ctx, program, hostCallbacks).run(name);
 }
 
 } // namespace bst::compiler::detail

@@ -14,9 +14,11 @@ namespace bst::compiler::detail {
 /// Registers every dialect, interface and translation bst's modules and pipeline use.
 void registerDialects(mlir::DialectRegistry &registry);
 
-/// The tensor-level module of `program` with one function `name` (see Compiler.h).
+/// The tensor-level module of `program` with one function `name` (see Compiler.h). With
+/// `hostCallbacks`, Progress ops call `bst_progress`, which the in-process JIT provides;
+/// without, they are dropped (exported modules).
 mlir::OwningOpRef<mlir::ModuleOp> buildModule(mlir::MLIRContext &ctx, const Program &program,
-                                              llvm::StringRef name);
+                                              llvm::StringRef name, bool hostCallbacks);
 
 /// bst's CPU pipeline: elementwise fusion, empty-tensor elimination, one-shot bufferization over
 /// function boundaries (state slots updated in place), lowering to loops and to the LLVM dialect

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bst/Trace/Op.h"
+#include "bst/Support/Progress.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -794,6 +795,9 @@ Array evaluate(OpKind kind, const std::vector<Array> &operands,
     return evalMatMul(operands[0], operands[1], resultType);
   case OpKind::EventSum:
     return evalEventSum(operands, resultType);
+  case OpKind::Progress:
+    detail::progressTick(operands[0].item<int64_t>(), attrs.count);
+    return operands[0];
   default:
     break;
   }

@@ -121,6 +121,8 @@ const char *opName(OpKind kind) {
     return "matmul";
   case OpKind::EventSum:
     return "event_sum";
+  case OpKind::Progress:
+    return "progress";
   case OpKind::ForLoop:
     return "for_loop";
   case OpKind::WhileLoop:
@@ -577,6 +579,15 @@ AbstractArray inferEventSum(const TypeChecker &c) {
   return {Shape(c.attrs.shape), w.dtype};
 }
 
+static AbstractArray inferProgress(const TypeChecker &c) {
+  c.expectCount(1);
+  if (c.ops[0] != AbstractArray{Shape{}, DType::i64})
+    c.fail("the step must be an i64 scalar", "pass the loop's step index");
+  if (c.attrs.count < 0)
+    c.fail(absl::StrCat("the total ", c.attrs.count, " is negative"), "pass the loop's count");
+  return c.ops[0];
+}
+
 AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
                         const OpAttrs &attrs) {
   TypeChecker c(kind, operands, attrs);
@@ -623,6 +634,8 @@ AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
     return inferMatMul(c);
   case OpKind::EventSum:
     return inferEventSum(c);
+  case OpKind::Progress:
+    return inferProgress(c);
   case OpKind::ForLoop:
   case OpKind::WhileLoop:
   case OpKind::Switch:

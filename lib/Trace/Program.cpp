@@ -222,9 +222,25 @@ static bool anyLive(const std::vector<ValueId> &values, const std::vector<bool> 
   return false;
 }
 
+/// True if `inst`, or an instruction in its regions, has an effect (see hasEffect(OpKind)).
+static bool hasEffect(const Instruction &inst) {
+  if (hasEffect(inst.kind))
+    return true;
+  for (const Region &r : inst.regions)
+    for (const Instruction &i : r.body)
+      if (hasEffect(i))
+        return true;
+  return false;
+}
+
+/// Keeps an instruction if a result is live or it has an effect.
+static bool keep(const Instruction &inst, const std::vector<bool> &live) {
+  return anyLive(inst.results, live) || hasEffect(inst);
+}
+
 static void eliminateDeadCode(std::vector<Instruction> &body, std::vector<bool> &live) {
   for (auto it = body.rbegin(); it != body.rend(); ++it) {
-    if (!anyLive(it->results, live))
+    if (!keep(*it, live))
       continue;
     for (Region &r : it->regions) {
       for (ValueId v : r.yields)
@@ -234,7 +250,7 @@ static void eliminateDeadCode(std::vector<Instruction> &body, std::vector<bool> 
     for (ValueId v : it->operands)
       live[v] = true;
   }
-  std::erase_if(body, [&](const Instruction &inst) { return !anyLive(inst.results, live); });
+  std::erase_if(body, [&](const Instruction &inst) { return !keep(inst, live); });
 }
 
 void Program::eliminateDeadCode() {
@@ -369,7 +385,7 @@ static std::string attrsToString(const Instruction &inst) {
     parts.push_back(absl::StrCat("axis=", a.axis));
   if (inst.kind == OpKind::Cast || inst.kind == OpKind::Iota)
     parts.push_back(absl::StrCat("dtype=", dtypeName(a.dtype)));
-  if (inst.kind == OpKind::ForLoop)
+  if (inst.kind == OpKind::ForLoop || inst.kind == OpKind::Progress)
     parts.push_back(absl::StrCat("count=", a.count));
   return parts.empty() ? "" : absl::StrCat(" {", absl::StrJoin(parts, " "), "}");
 }

@@ -1,5 +1,6 @@
 //===- ControlFlow.cpp - Eager and traced control flow --------------------===//
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Trace/Apply.h"
 #include "bst/Trace/Environ.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Trace/Tracer.h"
@@ -29,13 +30,16 @@ int64_t integerValue(const Tensor &t) {
 }
 } // namespace
 
-void detail::forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &body) {
+void detail::forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &body,
+                         const ForLoopOptions &options) {
   if (n < 0)
     throw Error(ErrorCode::InvalidArgument,
                 absl::StrCat("forLoop: the number of steps must not be negative, got ", n));
   if (detail::isTracing()) {
     detail::traceForLoop(n, {}, [&](const Tensor &i, const std::vector<Tensor> &) {
       environ::Scope step({.i = i});
+      if (options.progress)
+        detail::apply(OpKind::Progress, {i}, {.count = n});
       body(i);
       return detail::LoopValues{};
     });
@@ -44,6 +48,8 @@ void detail::forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &b
   for (int64_t i = 0; i < n; ++i) {
     Tensor index = Array::scalar<int64_t>(i);
     environ::Scope step({.i = index});
+    if (options.progress)
+      detail::apply(OpKind::Progress, {index}, {.count = n});
     body(index);
   }
 }

@@ -16,15 +16,11 @@
 
 using namespace bst;
 using bst::testing::errorOf;
+using bst::testing::floatsOf;
+using bst::testing::vec;
 using ::testing::HasSubstr;
 
 namespace {
-
-std::vector<float> vals(const State &s) { return s.value().toVector<float>(); }
-Array vec(std::vector<float> v) {
-  int64_t n = static_cast<int64_t>(v.size());
-  return Array::fromVector(v, {n});
-}
 
 /// Runs `step` (which uses the states of a fresh model M) eagerly and compiled, and returns both
 /// models for comparison.
@@ -46,9 +42,9 @@ TEST(ForLoopTest, CarriesWrittenStatesAndPassesReadOnes) {
   auto [eager, compiled] = eagerAndCompiled<Counter>([](Counter &c) {
     forLoop(10, [&](const Tensor &i) { c.x.setValue(c.x.value() + c.y.value() * cast(i, f32)); });
   });
-  EXPECT_EQ(vals(eager.x), (std::vector<float>{45, 90}));
-  EXPECT_EQ(vals(compiled.x), vals(eager.x));
-  EXPECT_EQ(vals(compiled.y), (std::vector<float>{1, 2}));
+  EXPECT_EQ(floatsOf(eager.x), (std::vector<float>{45, 90}));
+  EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x));
+  EXPECT_EQ(floatsOf(compiled.y), (std::vector<float>{1, 2}));
 }
 
 TEST(ForLoopTest, NestedLoops) {
@@ -62,13 +58,13 @@ TEST(ForLoopTest, NestedLoops) {
   });
   EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 12);
   EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 12);
-  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+  EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x));
 }
 
 TEST(ForLoopTest, ZeroStepsChangeNothing) {
   auto [eager, compiled] = eagerAndCompiled<Counter>(
       [](Counter &c) { forLoop(0, [&] { c.x.setValue(c.x.value() + 1.f); }); });
-  EXPECT_EQ(vals(compiled.x), (std::vector<float>{0, 0}));
+  EXPECT_EQ(floatsOf(compiled.x), (std::vector<float>{0, 0}));
 }
 
 struct Lif {
@@ -96,9 +92,9 @@ TEST(ForLoopTest, OneCompiledLoopEqualsManySteps) {
     stepped.step(input);
   auto run = jit([&](const Tensor &in) { forLoop(500, [&] { looped.step(in); }); });
   run(input);
-  EXPECT_EQ(vals(looped.v), vals(stepped.v));
-  EXPECT_EQ(vals(looped.count), vals(stepped.count));
-  EXPECT_GT(vals(looped.count)[255], 10.f);
+  EXPECT_EQ(floatsOf(looped.v), floatsOf(stepped.v));
+  EXPECT_EQ(floatsOf(looped.count), floatsOf(stepped.count));
+  EXPECT_GT(floatsOf(looped.count)[255], 10.f);
   EXPECT_THAT(run.lower(input).program, HasSubstr("for_loop"));
 }
 
@@ -110,7 +106,7 @@ TEST(ForLoopTest, AStateCreatedInTheJittedFunctionIsCarried) {
     c.x.setValue(acc.value());
   });
   f(vec({1, 2}));
-  EXPECT_EQ(vals(c.x), (std::vector<float>{5, 10}));
+  EXPECT_EQ(floatsOf(c.x), (std::vector<float>{5, 10}));
 }
 
 TEST(ForLoopTest, ValuesOfTheBodyCannotLeakOut) {
@@ -122,7 +118,7 @@ TEST(ForLoopTest, ValuesOfTheBodyCannotLeakOut) {
   });
   EXPECT_THAT(errorOf<TraceContextError>([&] { f(vec({0})); }),
               HasSubstr("leaked tracer"));
-  EXPECT_EQ(vals(c.x), (std::vector<float>{0, 0}));
+  EXPECT_EQ(floatsOf(c.x), (std::vector<float>{0, 0}));
 }
 
 TEST(ForLoopTest, NegativeCountIsAnError) {
@@ -137,13 +133,13 @@ TEST(CondTest, AStateWrittenInOneBranchKeepsItsValueOnTheOther) {
       cond(pred, [&] { c.x.setValue(c.x.value() + 1.f); },
            [&] { c.n.setValue(c.n.value() + 7); });
     });
-    EXPECT_EQ(vals(compiled.x), vals(eager.x)) << threshold;
+    EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x)) << threshold;
     EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), eager.n.value().leaf().item<int32_t>());
     if (threshold < 1) {
-      EXPECT_EQ(vals(compiled.x), (std::vector<float>{1, 1}));
+      EXPECT_EQ(floatsOf(compiled.x), (std::vector<float>{1, 1}));
       EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 0);
     } else {
-      EXPECT_EQ(vals(compiled.x), (std::vector<float>{0, 0}));
+      EXPECT_EQ(floatsOf(compiled.x), (std::vector<float>{0, 0}));
       EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 7);
     }
   }
@@ -158,7 +154,7 @@ TEST(CondTest, InsideALoop) {
   });
   EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 4);
   EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 4);
-  EXPECT_EQ(vals(compiled.x), (std::vector<float>{6, 6}));
+  EXPECT_EQ(floatsOf(compiled.x), (std::vector<float>{6, 6}));
 }
 
 TEST(CondTest, PredicateMustBeABoolScalar) {
@@ -175,8 +171,8 @@ TEST(SwitchCaseTest, IndexIsClamped) {
                      [&] { c.x.setValue(c.x.value() + 10.f); },
                      [&] { c.y.setValue(c.y.value() * 0.f); }});
     });
-    EXPECT_EQ(vals(compiled.x), vals(eager.x)) << index;
-    EXPECT_EQ(vals(compiled.y), vals(eager.y)) << index;
+    EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x)) << index;
+    EXPECT_EQ(floatsOf(compiled.y), floatsOf(eager.y)) << index;
   }
 }
 
@@ -190,7 +186,7 @@ TEST(WhileLoopTest, RunsUntilTheConditionFails) {
   });
   EXPECT_EQ(eager.n.value().leaf().item<int32_t>(), 12);
   EXPECT_EQ(compiled.n.value().leaf().item<int32_t>(), 12);
-  EXPECT_EQ(vals(compiled.x), (std::vector<float>{4, 8}));
+  EXPECT_EQ(floatsOf(compiled.x), (std::vector<float>{4, 8}));
 }
 
 TEST(WhileLoopTest, ConditionMayNotWriteStates) {
@@ -205,7 +201,7 @@ TEST(WhileLoopTest, ConditionMayNotWriteStates) {
   });
   EXPECT_THAT(errorOf([&] { f(vec({0})); }),
               HasSubstr("whileLoop: the condition writes HiddenState 'x'"));
-  EXPECT_EQ(vals(c.x), (std::vector<float>{0, 0}));
+  EXPECT_EQ(floatsOf(c.x), (std::vector<float>{0, 0}));
 }
 
 } // namespace
@@ -261,8 +257,8 @@ TEST(ScanTest, CarriesStatesAndReadsOthersLikeForLoop) {
   Tree j = jit([&](const Tensor &xs) { return run(compiled, xs); })(steps3x2());
   EXPECT_EQ(e[0].leaf().item<int32_t>(), 3);
   EXPECT_TRUE(j.equals(e)) << j.toString();
-  EXPECT_EQ(vals(eager.x), (std::vector<float>{9, 12}));
-  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+  EXPECT_EQ(floatsOf(eager.x), (std::vector<float>{9, 12}));
+  EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x));
   EXPECT_EQ(e[1].toVector<float>(), (std::vector<float>{1, 4, 3, 8, 5, 12}));
 }
 
@@ -293,8 +289,8 @@ TEST(ScanTest, NestedInForLoopAndZeroLength) {
   };
   run(eager);
   jit([&](const Tensor &) { run(compiled); })(vec({0}));
-  EXPECT_EQ(vals(eager.x), (std::vector<float>{27, 36}));
-  EXPECT_EQ(vals(compiled.x), vals(eager.x));
+  EXPECT_EQ(floatsOf(eager.x), (std::vector<float>{27, 36}));
+  EXPECT_EQ(floatsOf(compiled.x), floatsOf(eager.x));
 
   Array none(Shape({0, 2}), f32);
   ScanResult e = scan(cumsumStep, cumsumInit(), none);
@@ -326,4 +322,45 @@ TEST(ScanTest, ErrorsNameTheLeafAndTheFix) {
                      Array::scalar(0.f), Array::scalar(1.f));
               }),
               HasSubstr("xs is a scalar (f32[])"));
+}
+
+//===----------------------------------------------------------------------===//
+// Progress
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What a forLoop of 1000 steps with a progress bar prints to a stderr that is not a terminal.
+std::string progressOutput(bool compiled) {
+  Counter c;
+  auto run = [&] {
+    forLoop(1000, [&] { c.n.setValue(c.n.value() + 1); }, {.progress = true});
+  };
+  ::testing::internal::CaptureStderr();
+  if (compiled)
+    jit([&](const Tensor &) { run(); })(vec({0}));
+  else
+    run();
+  std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(c.n.value().leaf().item<int32_t>(), 1000);
+  return out;
+}
+} // namespace
+
+TEST(ProgressTest, EagerAndCompiledLoopsPrintTheSameLines) {
+  for (bool compiled : {false, true}) {
+    std::string out = progressOutput(compiled);
+    SCOPED_TRACE(out);
+    EXPECT_THAT(out, HasSubstr("bst progress:  10% (100/1000 steps)"));
+    EXPECT_THAT(out, HasSubstr("bst progress:  90% (900/1000 steps)"));
+    EXPECT_THAT(out, HasSubstr("bst progress: 100% (1000/1000 steps)"));
+    EXPECT_THAT(out, HasSubstr("steps/s, took "));
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 10);
+  }
+}
+
+TEST(ProgressTest, ProgressKeepsALoopThatWritesNothing) {
+  // The loop body has no effect but the bar: dead-code elimination must keep it.
+  ::testing::internal::CaptureStderr();
+  jit([](const Tensor &) { forLoop(10, [] {}, {.progress = true}); })(vec({0}));
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), HasSubstr("100% (10/10 steps)"));
 }

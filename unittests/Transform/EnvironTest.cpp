@@ -10,15 +10,9 @@
 
 using namespace bst;
 using bst::testing::errorOf;
+using bst::testing::floatsOf;
+using bst::testing::vec;
 using ::testing::HasSubstr;
-
-namespace {
-Array vec(std::vector<float> v) {
-  int64_t n = static_cast<int64_t>(v.size());
-  return Array::fromVector(v, {n});
-}
-std::vector<float> vals(const State &s) { return s.value().toVector<float>(); }
-} // namespace
 
 TEST(EnvironTest, ScopesNestAndOverrideTheDefaults) {
   environ::set({.dt = 0.1});
@@ -58,10 +52,10 @@ TEST(EnvironTest, ForLoopBindsTheStepIndexAndTime) {
   };
   run(); // t = 10 + i * 0.5 for i = 0..3: 10 + 10.5 + 11 + 11.5
   EXPECT_EQ(sumI.value().leaf().item<int64_t>(), 6);
-  EXPECT_EQ(vals(sumT), (std::vector<float>{43}));
+  EXPECT_EQ(floatsOf(sumT), (std::vector<float>{43}));
   jit([&](const Tensor &) { run(); })(vec({0}));
   EXPECT_EQ(sumI.value().leaf().item<int64_t>(), 12);
-  EXPECT_EQ(vals(sumT), (std::vector<float>{86}));
+  EXPECT_EQ(floatsOf(sumT), (std::vector<float>{86}));
 }
 
 TEST(EnvironTest, JitRecompilesWhenAValueItReadChanges) {
@@ -69,17 +63,17 @@ TEST(EnvironTest, JitRecompilesWhenAValueItReadChanges) {
   auto step = jit([&](const Tensor &x) { v.setValue(v.value() + x * environ::dt()); });
   environ::Scope a({.dt = 0.5});
   step(vec({2}));
-  EXPECT_EQ(vals(v), (std::vector<float>{2}));
+  EXPECT_EQ(floatsOf(v), (std::vector<float>{2}));
   step(vec({2}));
   EXPECT_EQ(step.cacheSize(), 1u);
   {
     environ::Scope b({.dt = 0.25});
     step(vec({4}));
-    EXPECT_EQ(vals(v), (std::vector<float>{4}));
+    EXPECT_EQ(floatsOf(v), (std::vector<float>{4}));
     EXPECT_EQ(step.cacheSize(), 2u);
   }
   step(vec({2})); // back to dt = 0.5: the first version again
-  EXPECT_EQ(vals(v), (std::vector<float>{5}));
+  EXPECT_EQ(floatsOf(v), (std::vector<float>{5}));
   EXPECT_EQ(step.cacheSize(), 2u);
 }
 
@@ -95,7 +89,7 @@ TEST(EnvironTest, AScopeInsideTheJittedFunctionIsPartOfIt) {
     environ::Scope b({.dt = 0.25}); // not read by the function: no recompile
     step(vec({1}));
   }
-  EXPECT_EQ(vals(v), (std::vector<float>{4}));
+  EXPECT_EQ(floatsOf(v), (std::vector<float>{4}));
   EXPECT_EQ(step.cacheSize(), 1u);
 }
 

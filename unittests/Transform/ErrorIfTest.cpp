@@ -10,15 +10,11 @@
 
 using namespace bst;
 using bst::testing::errorOf;
+using bst::testing::floatsOf;
+using bst::testing::vec;
 using ::testing::HasSubstr;
 
 namespace {
-
-Array vec(std::vector<float> v) {
-  int64_t n = static_cast<int64_t>(v.size());
-  return Array::fromVector(v, {n});
-}
-std::vector<float> vals(const State &s) { return s.value().toVector<float>(); }
 
 /// The message of the CheckError `fn` throws ("" if it throws none; fails on another error).
 template <class F> std::string checkMessage(F fn) {
@@ -62,16 +58,16 @@ TEST(ErrorIfTest, CompiledRaisesAfterTheCallAndRestoresEveryState) {
   Neuron n;
   auto step = jit([&](const Tensor &input) { n.step(input); });
   step(vec({1, 2, 3}));
-  EXPECT_EQ(vals(n.v), (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(floatsOf(n.v), (std::vector<float>{1, 2, 3}));
   Array heldV = n.v.value().leaf().array(); // a reference held by the caller stays intact too
   EXPECT_EQ(checkMessage([&] { step(vec({1, 9, 3})); }), "v = 11 exceeded 10 after 2 steps");
-  EXPECT_EQ(vals(n.v), (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(floatsOf(n.v), (std::vector<float>{1, 2, 3}));
   EXPECT_EQ(n.steps.value().leaf().item<int32_t>(), 1);
   EXPECT_EQ(heldV.toVector<float>(), (std::vector<float>{1, 2, 3}));
-  EXPECT_EQ(vals(n.untouched), (std::vector<float>{7}));
+  EXPECT_EQ(floatsOf(n.untouched), (std::vector<float>{7}));
   // The next call starts clean, and a passing call commits.
   step(vec({1, 1, 1}));
-  EXPECT_EQ(vals(n.v), (std::vector<float>{2, 3, 4}));
+  EXPECT_EQ(floatsOf(n.v), (std::vector<float>{2, 3, 4}));
   EXPECT_EQ(n.steps.value().leaf().item<int32_t>(), 2);
   EXPECT_EQ(step.cacheSize(), 1u);
 }
@@ -81,10 +77,10 @@ TEST(ErrorIfTest, InsideACompiledLoopTheWholeCallIsUndone) {
   auto run = jit([&](const Tensor &input) { forLoop(100, [&] { n.step(input); }); });
   // 1 per step: v reaches 11 at step 11, inside the loop.
   EXPECT_EQ(checkMessage([&] { run(vec({1, 0, 0})); }), "v = 11 exceeded 10 after 11 steps");
-  EXPECT_EQ(vals(n.v), (std::vector<float>{0, 0, 0}));
+  EXPECT_EQ(floatsOf(n.v), (std::vector<float>{0, 0, 0}));
   EXPECT_EQ(n.steps.value().leaf().item<int32_t>(), 0);
   run(vec({0.05f, 0, 0}));
-  EXPECT_NEAR(vals(n.v)[0], 5.f, 1e-4);
+  EXPECT_NEAR(floatsOf(n.v)[0], 5.f, 1e-4);
   EXPECT_EQ(n.steps.value().leaf().item<int32_t>(), 100);
 }
 
@@ -99,7 +95,7 @@ TEST(ErrorIfTest, TheFirstCheckToFireIsReported) {
   });
   EXPECT_EQ(checkMessage([&] { run(vec({3})); }), "first: step 3");
   EXPECT_EQ(checkMessage([&] { run(vec({100})); }), "second: step 5");
-  EXPECT_EQ(vals(x), (std::vector<float>{0}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{0}));
 }
 
 TEST(ErrorIfTest, InBranchesAndWithEveryValueType) {
@@ -114,11 +110,11 @@ TEST(ErrorIfTest, InBranchesAndWithEveryValueType) {
          [&] { x.setValue(x.value() - 1.f); });
   });
   run(vec({1}));
-  EXPECT_EQ(vals(x), (std::vector<float>{2}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{2}));
   EXPECT_EQ(checkMessage([&] { run(vec({7.5f})); }), "7.5 7.5 7 7 true");
-  EXPECT_EQ(vals(x), (std::vector<float>{2}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{2}));
   run(vec({-1}));
-  EXPECT_EQ(vals(x), (std::vector<float>{1}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{1}));
 }
 
 TEST(ErrorIfTest, AConstantConditionIsDecidedWhileTracing) {
@@ -128,13 +124,13 @@ TEST(ErrorIfTest, AConstantConditionIsDecidedWhileTracing) {
     errorIf(Array::scalar(false), "never");
   });
   never(vec({1}));
-  EXPECT_EQ(vals(x), (std::vector<float>{2}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{2}));
   auto always = jit([&](const Tensor &a) {
     x.setValue(x.value() + a);
     errorIf(Array::scalar(true), "always {}", 3);
   });
   EXPECT_EQ(checkMessage([&] { always(vec({1})); }), "always 3");
-  EXPECT_EQ(vals(x), (std::vector<float>{2}));
+  EXPECT_EQ(floatsOf(x), (std::vector<float>{2}));
 }
 
 TEST(ErrorIfTest, MistakesAreNamed) {

@@ -95,6 +95,10 @@ enum class OpKind : uint8_t {
   // row i (entries rowPtr[i] to rowPtr[i+1], clamped to [0, nnz]) are added at their columns
   // (columns outside [0, post) are skipped). Its cost grows with spikes x fan-out.
   EventSum,
+  // Progress(step: i64 scalar): reports step `step` of attrs.count to the host's progress bar
+  // (bst::forLoop with {.progress = true}); the result is `step`. It has an effect, so dead-code
+  // elimination keeps it (and the loops around it) although nothing uses its result.
+  Progress,
   // Control flow (see bst/Transform/ControlFlow.h). These have regions and one result per
   // carried value; the Program verifier types them, not inferType, and they have no eager
   // kernel (eager execution runs the C++ bodies directly).
@@ -112,6 +116,9 @@ enum class OpKind : uint8_t {
 /// Number of OpKind values.
 inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Switch) + 1;
 
+/// True for primitives with an effect besides their result (Progress).
+inline bool hasEffect(OpKind kind) { return kind == OpKind::Progress; }
+
 /// True for ForLoop, WhileLoop and Switch.
 inline bool isControlFlow(OpKind kind) { return kind >= OpKind::ForLoop; }
 
@@ -127,7 +134,7 @@ struct OpAttrs {
   std::vector<int64_t> strides; ///< Slice.
   int64_t axis = 0;             ///< Iota, Concatenate, Gather, ScatterAdd, ArgMax.
   DType dtype = DType::f32;     ///< Cast target, Iota element type.
-  int64_t count = 0;            ///< ForLoop trip count.
+  int64_t count = 0;            ///< ForLoop trip count; Progress total.
   Array constant;               ///< Constant.
 
   friend bool operator==(const OpAttrs &a, const OpAttrs &b);

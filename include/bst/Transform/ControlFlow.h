@@ -20,20 +20,25 @@
 namespace bst {
 
 /// Options of forLoop.
-struct ForLoopOptions {};
+struct ForLoopOptions {
+  /// Draw a progress bar on stderr (rate and time left; plain lines every 10% when stderr is not
+  /// a terminal), also from inside a compiled loop, which reports each step to the host.
+  bool progress = false;
+};
 
 namespace detail {
-void forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &body);
+void forLoopImpl(int64_t n, const std::function<void(const Tensor &)> &body,
+                 const ForLoopOptions &options);
 } // namespace detail
 
 /// Runs `body` n times. `body` takes the step index (an i64 scalar tensor: concrete in eager
-/// code, traced under jit) or nothing. Throws bst::Error if n < 0.
+/// code, traced under jit) or nothing; bst::environ::i() gives it too. Throws bst::Error if
+/// n < 0.
 template <class F> void forLoop(int64_t n, F &&body, ForLoopOptions options = {}) {
-  (void)options;
   if constexpr (std::is_invocable_v<F &, const Tensor &>)
-    detail::forLoopImpl(n, [&](const Tensor &i) { body(i); });
+    detail::forLoopImpl(n, [&](const Tensor &i) { body(i); }, options);
   else
-    detail::forLoopImpl(n, [&](const Tensor &) { body(); });
+    detail::forLoopImpl(n, [&](const Tensor &) { body(); }, options);
 }
 
 /// What a scan body returns for one step, and what scan returns: the carry, and y (per step from
