@@ -9,7 +9,9 @@
 # Reproduce a crash: build-fuzz/bin/bst-fuzz-<name> build-fuzz/artifacts/<name>-crash-...
 #
 # Fuzzers: checkpoint (the safetensors reader behind bst::readCheckpoint / bst::restore),
-# manifest (bst::runtime::Manifest::parse, the manifest reader of AOT artifacts).
+# manifest (bst::runtime::Manifest::parse, the manifest reader of AOT artifacts),
+# bstc (bstc's input path: an exported .mlir through its checks and bst's pipeline to the LLVM
+# dialect, bst::compiler::compileAot with --emit=mlir).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -18,7 +20,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   echo "usage: utils/fuzz.sh [SECONDS]" >&2
   exit 2
 fi
-fuzzers=(checkpoint manifest)
+fuzzers=(checkpoint manifest bstc)
 
 "$BST_ROOT/utils/bootstrap.sh" || exit 1
 BST_BUILD_DIR=${BST_FUZZ_BUILD_DIR:-$BST_ROOT/build-fuzz}

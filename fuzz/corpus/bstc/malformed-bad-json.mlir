@@ -1,0 +1,2 @@
+module attributes {bst.manifest = "{bad json"} {
+}

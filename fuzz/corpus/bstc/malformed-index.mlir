@@ -1,0 +1,2 @@
+module attributes {bst.manifest = "{\"format_version\": 1, \"function\": \"f\", \"slots\": [{\"index\": 3, \"role\": \"state\", \"name\": \"x\", \"dtype\": \"f32\", \"shape\": [4], \"read\": true, \"written\": true}]}"} {
+}

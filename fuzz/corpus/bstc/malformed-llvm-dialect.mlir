@@ -1,0 +1,5 @@
+module {
+  llvm.func @bst_entry_f(%arg0: !llvm.ptr) {
+    llvm.return
+  }
+}
