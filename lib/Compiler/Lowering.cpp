@@ -77,6 +77,9 @@ private:
   Value elementwise(const Instruction &inst, ValueRange ins);
   /// Progress: a call of the host's bst_progress(step, total) (none without host callbacks).
   Value progress(const Instruction &inst, Value step);
+  /// The values `inst` reads (its operands and what its regions read from outside), as the
+  /// fusion planner counts them.
+  void collectUses(const Instruction &inst, SmallVectorImpl<ValueId> &out);
   Value scalarOp(OpBuilder &b, Location loc, const Instruction &inst, ValueRange args);
   Value cast(OpBuilder &b, Location loc, Value x, DType from, DType to);
   Value broadcastInDim(const Instruction &inst, Value x);
@@ -780,6 +783,14 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
   return nest(b_, loc_, ivs, init);
 }
 
+/// The rank-0 operand of `def` if it is a BroadcastInDim of a scalar, else kNoValue.
+static ValueId scalarBroadcastSource(const Instruction *def, const Program &program) {
+  if (def && def->kind == OpKind::BroadcastInDim &&
+      program.type(def->operands[0]).shape.rank() == 0)
+    return def->operands[0];
+  return kNoValue;
+}
+
 Value Lowering::eventSum(const Instruction &inst) {
   const AbstractArray &out = typeOf(inst.result());
   ValueId spikesId = inst.operands[0], rowPtrId = inst.operands[1], colsId = inst.operands[2],
@@ -789,9 +800,8 @@ Value Lowering::eventSum(const Instruction &inst) {
   // Weights that are one value broadcast (the usual case) are read as that scalar, so the
   // broadcast is never materialised.
   Value weightScalar;
-  if (const Instruction *def = definedBy_[weightsId];
-      def && def->kind == OpKind::BroadcastInDim && typeOf(def->operands[0]).shape.rank() == 0)
-    weightScalar = scalarFromTensor(values_[def->operands[0]]);
+  if (ValueId scalar = scalarBroadcastSource(definedBy_[weightsId], program_); scalar != kNoValue)
+    weightScalar = scalarFromTensor(values_[scalar]);
   Value zero = b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(t, 0.0));
   Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
   Value c0 = b_.create<arith::ConstantIndexOp>(loc_, 0);
@@ -916,8 +926,14 @@ Value Lowering::emit(const Instruction &inst) {
 //===----------------------------------------------------------------------===//
 
 /// Every value `inst` reads, including from inside its regions.
-static void collectUses(const Instruction &inst, SmallVectorImpl<ValueId> &out) {
+void Lowering::collectUses(const Instruction &inst, SmallVectorImpl<ValueId> &out) {
   out.append(inst.operands.begin(), inst.operands.end());
+  // EventSum reads broadcast weights as their scalar (see eventSum): the broadcast itself is
+  // not needed, so it is never materialised.
+  if (inst.kind == OpKind::EventSum)
+    if (ValueId scalar = scalarBroadcastSource(definedBy_[inst.operands[3]], program_);
+        scalar != kNoValue)
+      out.back() = scalar;
   for (const Region &r : inst.regions) {
     for (const Instruction &i : r.body)
       collectUses(i, out);
@@ -1266,6 +1282,8 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
     outTypes.push_back(tensorType(typeOf(r)));
     maps.push_back(identity);
   }
+  if (outputs.empty())
+    return; // nothing reads it (a broadcast only EventSum used, read as its scalar)
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   auto op = b_.create<linalg::GenericOp>(
       loc_, outTypes, ins, outs, maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
