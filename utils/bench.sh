@@ -4,11 +4,12 @@
 # apart, the CUBA scaling table (time per step at N = 4,000, 40,000, 400,000) and the issue's
 # targets checked. Installs the peers with utils/bootstrap.sh --peers.
 #   utils/bench.sh            the full run (about 10 minutes on 2 cores)
-#   utils/bench.sh --quick    a smoke run: every system once, short, N <= 40,000 (< 2 minutes
-#                             once bst is built)
+#   utils/bench.sh --quick    a smoke run: every system once, 0.1 s simulated, scaling to
+#                             N = 40,000 for bst and NumPy only (< 2 minutes once bst is built)
 #   utils/bench.sh --no-peers bst's benchmarks only
 #   --out DIR                 where the raw results go (default $BST_BUILD_DIR/bench)
-# Every system runs on one thread. Timings on a shared machine are noisy: run it twice, compare.
+# Every system runs on one thread; run times are CPU times of the simulating process (build and
+# compile times are wall times). A shared machine is noisy: run it twice, compare.
 # docs/performance.md has the latest table and what it means.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -46,10 +47,10 @@ start=$SECONDS
 
 # --- bst ---------------------------------------------------------------------------------------
 if [[ $quick -eq 1 ]]; then
-  filter='^BM_(CubaSecond_(Jit|Handwritten)|CubaCompile|CubaScaling_(Jit|Handwritten)/(4000|40000)|RnnTrainStep_Jit)$'
+  filter='^BM_(CubaSecond_(Jit|Handwritten)|CubaCompile.*|CubaScaling_(Jit|Handwritten)/(4000|40000)|RnnTrainStep_Jit)$'
   bst_args=(--benchmark_repetitions=1 --benchmark_min_time=0.05)
 else
-  filter='^BM_(CubaSecond_(Jit|Handwritten|StepCalls)|CubaCompile|CubaScaling_(Jit|Handwritten)/[0-9]+|RnnTrainStep_Jit)$'
+  filter='^BM_(CubaSecond_(Jit|Handwritten|StepCalls)|CubaCompile.*|CubaScaling_(Jit|Handwritten)/[0-9]+|RnnTrainStep_Jit)$'
   bst_args=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
 fi
 log "bst-benchmarks --benchmark_filter='$filter' ${bst_args[*]}"
@@ -68,7 +69,7 @@ peer() { # peer SCRIPT ARGS...: one JSON line into $peers, the rest into $out/pe
 if [[ $with_peers -eq 1 ]]; then
   : >"$out/peers.log"
   if [[ $quick -eq 1 ]]; then
-    one=(--seconds 1 --repeats 1)
+    one=(--seconds 0.1 --repeats 1)
     scaling_ns=(4000 40000)
     scaling=(--seconds 0.02 --warmup 0.04 --repeats 1 --workload cuba-scaling)
     rnn=(--steps 5 --repeats 1 --warmup 3)
@@ -78,21 +79,22 @@ if [[ $with_peers -eq 1 ]]; then
     scaling=(--seconds 0.02 --warmup 0.04 --repeats 3 --workload cuba-scaling)
     rnn=(--steps 50 --repeats 5)
   fi
-  # CUBA, 4,000 neurons, 1 s.
+  # CUBA, 4,000 neurons, 1 s (--quick: 0.1 s).
   for target in cpp_standalone cython numpy; do
     peer cuba_brian2.py --target "$target" "${one[@]}"
   done
   peer cuba_numpy.py "${one[@]}"
   peer cuba_torch.py --mode eager "${one[@]}"
   peer cuba_torch.py --mode script "${one[@]}"
-  # Scaling: the compiled peers and NumPy (Brian2's numpy target and PyTorch eager are slower
-  # than NumPy at every N; they are in the 4,000-neuron table).
+  # Scaling: NumPy and the compiled peers (Brian2's numpy target and PyTorch eager are slower than
+  # NumPy at every N; they are in the 4,000-neuron table). --quick: NumPy only.
   cache=$out/cython-cache
   for n in "${scaling_ns[@]}"; do
+    peer cuba_numpy.py --n "$n" "${scaling[@]}"
+    [[ $quick -eq 1 ]] && continue
     peer cuba_brian2.py --target cpp_standalone --n "$n" "${scaling[@]}"
     peer cuba_brian2.py --target cython --cython-cache "$cache" --n "$n" "${scaling[@]}"
-    peer cuba_numpy.py --n "$n" "${scaling[@]}"
-    [[ $quick -eq 1 ]] || peer cuba_torch.py --mode script --n "$n" "${scaling[@]}"
+    peer cuba_torch.py --mode script --n "$n" "${scaling[@]}"
   done
   # The RNN training step.
   for mode in eager nn script; do
@@ -104,7 +106,7 @@ fi
 {
   echo "## utils/bench.sh$([[ $quick -eq 1 ]] && echo ' --quick')"
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), bst $(git -C "$BST_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$BST_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; took $((SECONDS - start)) s."
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), bst $(git -C "$BST_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$BST_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with local changes)'), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; took $((SECONDS - start)) s."
   echo
   "$py" "$peers_dir/report.py" "$out/bst.json" "$peers"
 } | tee "$out/report.md"

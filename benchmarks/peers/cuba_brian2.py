@@ -9,20 +9,23 @@ v with ge and gi held over a step and lets ge, gi decay exactly, as examples/cub
 (--float32 switches it). Spikes are counted by a SpikeMonitor with record=False.
 
 Timing, one JSON line (cuba_common.report):
-- run_s: the simulation loop alone. numpy and cython targets: Brian2's own measurement of
-  Network.run's loop (code generation and compilation happen before it, in before_run); repeats
-  continue the same network. cpp_standalone: the loop time the compiled program writes to
-  results/last_run_info.txt; each repeat runs the program again from t = 0 (after --warmup
-  simulated seconds inside the program, when given).
-- build_s: cython, the first run's time outside the loop plus network construction (code
-  generation, Cython compilation into an empty cache unless --cython-cache, synapse creation). cpp_standalone: code
-  generation and `make` (the connectivity is built inside the program, timed in neither).
-  numpy: the first run's time outside the loop plus construction (code generation only).
+- run_s: CPU time of the simulation loop. numpy and cython targets: Brian2's own timing of
+  Network.run's loop (its code generation, compilation and per-run set-up happen before it),
+  made to read CPU time; repeats continue one network after a first, untimed run (the warm-up,
+  or one more run of the workload) that compiles the code.
+  cpp_standalone: the loop's CPU time as the compiled program measures it (std::clock) and
+  writes to results/last_run_info.txt; each repeat runs the program again from t = 0 (after
+  --warmup simulated seconds inside the program, when given).
+- build_s (wall time): numpy and cython, network construction plus the first run less its loop
+  (code generation, for cython the compilation into an empty cache unless --cython-cache, synapse
+  creation). cpp_standalone: code generation and `make` (the program builds the connectivity
+  itself, timed in neither).
 All targets are single-threaded (standalone: devices.cpp_standalone.openmp_threads = 0).
 """
 import os
 import tempfile
 import time
+import types
 
 import cuba_common as cc
 
@@ -67,23 +70,20 @@ def run_runtime(b2, args, workdir):
         b2.prefs.codegen.runtime.cython.multiprocess_safe = False
     t0 = time.perf_counter()
     net, mon, syn = build_network(b2, args)
-    first = args.warmup if args.warmup > 0 else None
-    if first:
-        mon.active = False
-        net.run(first * b2.second)
-        mon.active = True
-    times, spikes, build = [], [], 0.0
+    # The first run generates and compiles the code: untimed (a warm-up when asked for one,
+    # else one more run of the workload). Spikes are counted by difference: toggling the
+    # monitor's `active` would make the next run set up again.
+    net.run((args.warmup if args.warmup > 0 else args.seconds) * b2.second)
+    build = time.perf_counter() - t0 - b2.device._last_run_time
+    # Brian2 times its loop with time.time(); let it read the process's CPU time instead.
+    import brian2.core.network
+    brian2.core.network.time = types.SimpleNamespace(time=time.process_time)
+    times, spikes = [], []
     for r in range(args.repeats):
         before = int(mon.num_spikes)
-        start = time.perf_counter()
         net.run(args.seconds * b2.second)
-        wall = time.perf_counter() - start
         times.append(b2.device._last_run_time)
         spikes.append(int(mon.num_spikes) - before)
-        if r == 0:
-            # Everything outside the first timed loop: construction, code generation,
-            # compilation, synapse creation (and the warm-up run, when there is one).
-            build = start - t0 + wall - times[0]
     return times, spikes, build, sum(len(s) for s in syn)
 
 
