@@ -584,13 +584,37 @@ Value Lowering::matmul(const Instruction &inst, Value x, Value y) {
   Type t = elementType(out.dtype);
   Value zero = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, OpKind::ReduceSum, t));
   Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
-  if (out.shape.rank() == 2)
-    return b_.create<linalg::MatmulOp>(loc_, TypeRange{tensorType(out)}, ValueRange{x, y},
-                                       ValueRange{init})
-        .getResult(0);
-  return b_.create<linalg::BatchMatmulOp>(loc_, TypeRange{tensorType(out)}, ValueRange{x, y},
-                                          ValueRange{init})
-      .getResult(0);
+  // c[b, i, j] += x[b, i, k] * y[b, k, j] with the loops ordered (b, i, k, j): the innermost
+  // loop streams a row of y into a row of c, which LLVM vectorises. linalg.matmul's order
+  // (i, j, k) reduces down a column of y instead and stays scalar: 3 GFLOP/s against 50 here
+  // for [32,128]x[128,128] f32 in a loop. The sum over k keeps its order: same results.
+  unsigned batch = out.shape.rank() - 2, rank = batch + 3;
+  SmallVector<AffineExpr> bs;
+  for (unsigned d = 0; d < batch; ++d)
+    bs.push_back(b_.getAffineDimExpr(d));
+  AffineExpr i = b_.getAffineDimExpr(batch), k = b_.getAffineDimExpr(batch + 1),
+             j = b_.getAffineDimExpr(batch + 2);
+  auto map = [&](AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> exprs = bs;
+    exprs.push_back(r);
+    exprs.push_back(c);
+    return AffineMap::get(rank, 0, exprs, &ctx_);
+  };
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[batch + 1] = utils::IteratorType::reduction;
+  bool fp = isFloat(out.dtype);
+  auto op = b_.create<linalg::GenericOp>(
+      loc_, TypeRange{tensorType(out)}, ValueRange{x, y}, ValueRange{init},
+      SmallVector<AffineMap>{map(i, k), map(k, j), map(i, j)}, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value r;
+        if (fp)
+          r = b.create<arith::AddFOp>(loc, a[2], b.create<arith::MulFOp>(loc, a[0], a[1]));
+        else
+          r = b.create<arith::AddIOp>(loc, a[2], b.create<arith::MulIOp>(loc, a[0], a[1]));
+        b.create<linalg::YieldOp>(loc, r);
+      });
+  return op.getResult(0);
 }
 
 Value Lowering::constant(const Instruction &inst) {
