@@ -12,6 +12,7 @@
 #include "bst/Trace/Apply.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/ErrorIf.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -1004,6 +1005,24 @@ static void checkFloatState(const char *what, const std::string &path, const Sta
                            "GradOptions::allowUnused to get a zero gradient for it"));
 }
 
+/// The errorIf calls of the traced function, raised here from the replayed value of its check
+/// state: eagerly a firing check throws bst::CheckError now (before any state is written), under
+/// an enclosing trace the check is traced again.
+static void raiseChecks(const TracedFunction &traced, const Tree &check) {
+  const Tensor &code = check["code"].leaf();
+  for (size_t k = 0; k < traced.checks.size(); ++k) {
+    const CheckSite &site = traced.checks[k];
+    std::vector<Tensor> values;
+    for (size_t v = 0; v < site.valueTypes.size(); ++v) {
+      DType type = site.valueTypes[v];
+      const Tensor &all = check[isFloating(type) ? "f64" : "i64"].leaf();
+      int64_t at = static_cast<int64_t>(v);
+      values.push_back(cast(reshape(slice(all, {at}, {at + 1}), {}), type));
+    }
+    errorIfImpl(code == static_cast<int32_t>(k + 1), site.message, values);
+  }
+}
+
 std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunction &fn,
                                                const std::vector<Tree> &args,
                                                const StateMap &wrt,
@@ -1136,8 +1155,11 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
     leaves.resize(states[s.index].signature().leaves().size());
     leaves[s.leaf] = env[s.output];
   }
+  std::optional<size_t> checks = lin->traced.checkState;
+  if (checks && !written[*checks].empty())
+    raiseChecks(lin->traced, states[*checks].signature().def().unflatten(written[*checks]));
   for (size_t i = 0; i < states.size(); ++i)
-    if (!written[i].empty())
+    if (!written[i].empty() && i != checks)
       State(states[i]).setValue(states[i].signature().def().unflatten(std::move(written[i])));
   std::vector<Tensor> outLeaves;
   for (ValueId v : lin->outputLeaves)

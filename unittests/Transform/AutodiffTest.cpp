@@ -11,6 +11,7 @@
 #include "bst/Trace/Apply.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/ErrorIf.h"
 #include "bst/Transform/Surrogate.h"
 #include "../TestUtil.h"
 
@@ -414,6 +415,32 @@ TEST(AutodiffTest, SecondOrder) {
       },
       m)();
   EXPECT_NEAR(g2.at("x").value().leaf().item<double>(), 6 * 1.5, 1e-12);
+}
+
+TEST(AutodiffTest, ErrorIfInsideTheFunctionIsRaised) {
+  ParamState w(Array::fromVector<float>({1, 2}, {2}), {.name = "w"});
+  HiddenState n(Array::scalar<int32_t>(0), {.name = "n"});
+  auto loss = [&](const Tensor &limit) {
+    n.setValue(n.value().leaf() + 1);
+    Tensor s = sum(w.value().leaf() * w.value().leaf());
+    errorIf(s > limit, "loss {} above {} (call {})", s, limit, n.value().leaf());
+    return s;
+  };
+  Gradients g = grad(loss, StateMap{{"w", w}})(Array::scalar<float>(10));
+  EXPECT_EQ(g.at("w").value().toVector<float>(), (std::vector<float>{2, 4}));
+  EXPECT_EQ(n.value().leaf().item<int32_t>(), 1);
+  EXPECT_THAT(errorOf<CheckError>(
+                  [&] { grad(loss, StateMap{{"w", w}})(Array::scalar<float>(1)); }),
+              HasSubstr("loss 5 above 1 (call 2)"));
+  EXPECT_EQ(n.value().leaf().item<int32_t>(), 1); // nothing written
+  auto step = jit([&](const Tensor &limit) {
+    return grad(loss, StateMap{{"w", w}})(limit).at("w").value().leaf();
+  });
+  EXPECT_EQ(step(Array::scalar<float>(10)).toVector<float>(), (std::vector<float>{2, 4}));
+  EXPECT_EQ(n.value().leaf().item<int32_t>(), 2);
+  EXPECT_THAT(errorOf<CheckError>([&] { step(Array::scalar<float>(1)); }),
+              HasSubstr("loss 5 above 1 (call 3)"));
+  EXPECT_EQ(n.value().leaf().item<int32_t>(), 2); // the compiled call changed nothing
 }
 
 TEST(AutodiffTest, ForwardThroughLoopsWithoutDifferentiatingThem) {
