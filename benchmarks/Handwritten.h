@@ -25,6 +25,12 @@ struct CubaArrays {
 };
 /// Runs `steps` steps of the CUBA network in place; returns the number of spikes.
 int64_t cubaHandwritten(const CubaArrays &a, int64_t steps);
+
+/// n uniform floats in [0, 1) from Philox4x32-10 blocks at counter, counter + 1, ... of `key`,
+/// four per block (every 32-bit word used): the fastest way to write it by hand.
+void uniformFourPerBlockHandwritten(float *out, int64_t n, uint64_t key, uint64_t counter);
+/// The same with one block per element (word 0), which is what bst computes: bst's numbers.
+void uniformOnePerElementHandwritten(float *out, int64_t n, uint64_t key, uint64_t counter);
 } // namespace bst::bench
 
 #endif // BST_BENCHMARKS_HANDWRITTEN_H

@@ -28,5 +28,6 @@
 #include "bst/Transform/Optimizers.h"
 #include "bst/Transform/Surrogate.h"
 #include "bst/Transform/ErrorIf.h"
+#include "bst/Transform/Random.h"
 
 #endif // BST_BST_H

@@ -101,6 +101,10 @@ private:
   Value gather(const Instruction &inst, Value x, Value indices);
   Value scatterAdd(const Instruction &inst, Value x, Value indices, Value updates);
   Value eventSum(const Instruction &inst);
+  /// The element of a Philox draw at the current index of the enclosing linalg.generic, from
+  /// its key and counter scalars.
+  Value philoxElement(OpBuilder &b, Location loc, const Instruction &inst, ValueRange operands);
+  Value philox(const Instruction &inst, ValueRange ins);
   Value clampIndex(OpBuilder &b, Location loc, Value idx, int64_t extent);
   Value emit(const Instruction &inst);
 
@@ -652,6 +656,85 @@ Value Lowering::iota(const Instruction &inst) {
                  [&](OpBuilder &b, Location loc, ValueRange) { return iotaElement(b, loc, inst); });
 }
 
+Value Lowering::philoxElement(OpBuilder &b, Location loc, const Instruction &inst,
+                              ValueRange operands) {
+  const AbstractArray &out = typeOf(inst.result());
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto u32 = [&](uint32_t v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(i32, APInt(32, v)));
+  };
+  auto u64 = [&](uint64_t v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(i64, APInt(64, v)));
+  };
+  // The element's stream position: counter + its row-major index (wrapping).
+  Value position = operands[1];
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(out.shape.rank()) - 1; d >= 0; --d) {
+    Value i = b.create<arith::IndexCastOp>(loc, i64, b.create<linalg::IndexOp>(loc, d));
+    if (stride != 1)
+      i = b.create<arith::MulIOp>(loc, i, u64(static_cast<uint64_t>(stride)));
+    position = b.create<arith::AddIOp>(loc, position, i);
+    stride *= out.shape[d];
+  }
+  auto low = [&](Value v) -> Value { return b.create<arith::TruncIOp>(loc, i32, v); };
+  auto high = [&](Value v) -> Value {
+    return low(b.create<arith::ShRUIOp>(loc, v, u64(32)));
+  };
+  // Philox4x32-10 (bst/Trace/Philox.h) on the counter {lo, hi, 0, 0}.
+  Value ctr[4] = {low(position), high(position), u32(0), u32(0)};
+  Value key[2] = {low(operands[0]), high(operands[0])};
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      key[0] = b.create<arith::AddIOp>(loc, key[0], u32(0x9E3779B9u));
+      key[1] = b.create<arith::AddIOp>(loc, key[1], u32(0xBB67AE85u));
+    }
+    auto p0 = b.create<arith::MulUIExtendedOp>(loc, u32(0xD2511F53u), ctr[0]);
+    auto p1 = b.create<arith::MulUIExtendedOp>(loc, u32(0xCD9E8D57u), ctr[2]);
+    Value next[4] = {
+        b.create<arith::XOrIOp>(loc, b.create<arith::XOrIOp>(loc, p1.getHigh(), ctr[1]), key[0]),
+        p1.getLow(),
+        b.create<arith::XOrIOp>(loc, b.create<arith::XOrIOp>(loc, p0.getHigh(), ctr[3]), key[1]),
+        p0.getLow()};
+    std::copy(std::begin(next), std::end(next), std::begin(ctr));
+  }
+  int64_t w = inst.attrs.axis;
+  auto pair = [&]() -> Value {
+    Value lo = b.create<arith::ExtUIOp>(loc, i64, ctr[2 * w]);
+    Value hi = b.create<arith::ExtUIOp>(loc, i64, ctr[2 * w + 1]);
+    return b.create<arith::OrIOp>(loc, lo, b.create<arith::ShLIOp>(loc, hi, u64(32)));
+  };
+  switch (out.dtype) {
+  case DType::i32:
+    return ctr[w];
+  case DType::i64:
+    return pair();
+  case DType::f32: {
+    // The top 24 bits, exactly representable: a multiple of 2^-24 in [0, 1).
+    Value bits = b.create<arith::ShRUIOp>(loc, ctr[w], u32(8));
+    Value f = b.create<arith::UIToFPOp>(loc, b.getF32Type(), bits);
+    return b.create<arith::MulFOp>(
+        loc, f, b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(std::ldexp(1.f, -24))));
+  }
+  case DType::f64: {
+    Value bits = b.create<arith::ShRUIOp>(loc, pair(), u64(11));
+    Value f = b.create<arith::UIToFPOp>(loc, b.getF64Type(), bits);
+    return b.create<arith::MulFOp>(
+        loc, f, b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(std::ldexp(1.0, -53))));
+  }
+  case DType::boolean:
+    break;
+  }
+  llvm_unreachable("philox has no bool form");
+}
+
+Value Lowering::philox(const Instruction &inst, ValueRange ins) {
+  const AbstractArray &out = typeOf(inst.result());
+  AffineMap scalarMap = AffineMap::get(out.shape.rank(), 0, ArrayRef<AffineExpr>{}, &ctx_);
+  return generic(ins, {scalarMap, scalarMap}, out, [&](OpBuilder &b, Location loc, ValueRange a) {
+    return philoxElement(b, loc, inst, a);
+  });
+}
+
 Value Lowering::concatenate(const Instruction &inst, ValueRange ins) {
   const AbstractArray &out = typeOf(inst.result());
   Value result = empty(out);
@@ -937,6 +1020,8 @@ Value Lowering::emit(const Instruction &inst) {
     return matmul(inst, ins[0], ins[1]);
   case OpKind::EventSum:
     return eventSum(inst);
+  case OpKind::Philox:
+    return philox(inst, ins);
   case OpKind::Progress:
     return progress(inst, ins[0]);
   default:
@@ -985,7 +1070,7 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
     // (see emitGroup), so it never needs a buffer of its own -- unless it is stored into a
     // slot or carry, whose buffer the group then writes in place.
     bool fusible = (isElementwise(inst.kind) || inst.kind == OpKind::BroadcastInDim ||
-                    inst.kind == OpKind::Iota) &&
+                    inst.kind == OpKind::Iota || inst.kind == OpKind::Philox) &&
                    (typeOf(inst.result()).shape.rank() != 0 || stored.contains(inst.result()));
     int target = -1;
     std::vector<int64_t> shape;
@@ -1263,10 +1348,12 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
   SmallVector<Value> ins;
   SmallVector<AffineMap> maps;
   SmallVector<std::pair<ValueId, AffineMap>> inputKeys;
-  auto inputMap = [&](const Instruction &m) {
-    return m.kind == OpKind::BroadcastInDim ? broadcastMap(m) : identity;
-  };
   AffineMap scalarMap = AffineMap::get(rank, 0, ArrayRef<AffineExpr>{}, &ctx_);
+  auto inputMap = [&](const Instruction &m) {
+    return m.kind == OpKind::BroadcastInDim ? broadcastMap(m)
+           : m.kind == OpKind::Philox       ? scalarMap // key and counter scalars
+                                            : identity;
+  };
   // A rank-0 elementwise value with no tensor of its own is recomputed inside the body.
   auto inlined = [&](ValueId v) {
     return !values_[v] && definedBy[v] && isElementwise(definedBy[v]->kind) &&
@@ -1335,6 +1422,7 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
             operands.push_back(get(v, inputMap(*m)));
           scalar[m->result()] = m->kind == OpKind::BroadcastInDim ? operands[0]
                                 : m->kind == OpKind::Iota         ? iotaElement(b, loc, *m)
+                                : m->kind == OpKind::Philox ? philoxElement(b, loc, *m, operands)
                                                                   : scalarOp(b, loc, *m, operands);
         }
         SmallVector<Value> yields;

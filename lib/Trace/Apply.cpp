@@ -22,9 +22,11 @@ Tensor apply(OpKind kind, const std::vector<Tensor> &operands, const OpAttrs &at
       throwLeakedTracer(*traced);
     return tracer->record(kind, operands, attrs, std::move(type));
   }
-  // While tracing, a broadcast or iota of constants is recorded rather than materialised: a
-  // weak scalar meeting a million-element traced tensor stays one scalar constant.
-  if ((kind == OpKind::BroadcastInDim || kind == OpKind::Iota) && type.shape.numElements() > 16)
+  // While tracing, a broadcast, iota or random draw of constants is recorded rather than
+  // materialised: a weak scalar meeting a million-element traced tensor stays one scalar
+  // constant, and a draw from a generator created inside the trace is computed in the loop.
+  if ((kind == OpKind::BroadcastInDim || kind == OpKind::Iota || kind == OpKind::Philox) &&
+      type.shape.numElements() > 16)
     if (Tracer *tracer = Tracer::current())
       return tracer->record(kind, operands, attrs, std::move(type));
   std::vector<Array> arrays;

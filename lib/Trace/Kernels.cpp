@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "bst/Trace/Op.h"
 #include "bst/Support/Progress.h"
+#include "bst/Trace/Philox.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -752,6 +753,48 @@ Array evalEventSum(const std::vector<Array> &ops, const AbstractArray &type) {
   return result;
 }
 
+/// Philox: each element from its own block (bst/Trace/Philox.h), read through attrs.axis.
+static Array evalPhilox(const std::vector<Array> &ops, const OpAttrs &attrs,
+                        const AbstractArray &type) {
+  Array result(type.shape, type.dtype);
+  uint64_t key = static_cast<uint64_t>(ops[0].item<int64_t>());
+  uint64_t counter = static_cast<uint64_t>(ops[1].item<int64_t>());
+  int64_t n = result.numElements();
+  size_t w = static_cast<size_t>(attrs.axis);
+  auto pair = [w](const std::array<uint32_t, 4> &x) {
+    return uint64_t{x[2 * w]} | uint64_t{x[2 * w + 1]} << 32;
+  };
+  switch (type.dtype) {
+  case DType::i32: {
+    int32_t *out = result.mutableData<int32_t>();
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<int32_t>(philoxBlock(key, counter + i)[w]);
+    break;
+  }
+  case DType::i64: {
+    int64_t *out = result.mutableData<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<int64_t>(pair(philoxBlock(key, counter + i)));
+    break;
+  }
+  case DType::f32: {
+    float *out = result.mutableData<float>();
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<float>(philoxBlock(key, counter + i)[w] >> 8) * 0x1p-24f;
+    break;
+  }
+  case DType::f64: {
+    double *out = result.mutableData<double>();
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = static_cast<double>(pair(philoxBlock(key, counter + i)) >> 11) * 0x1p-53;
+    break;
+  }
+  case DType::boolean:
+    throw Error(ErrorCode::Internal, "evaluate: philox cannot produce bool");
+  }
+  return result;
+}
+
 Array evaluate(OpKind kind, const std::vector<Array> &operands,
                const OpAttrs &attrs, const AbstractArray &resultType) {
   if (kind >= OpKind::Neg && kind <= OpKind::Not)
@@ -795,6 +838,8 @@ Array evaluate(OpKind kind, const std::vector<Array> &operands,
     return evalMatMul(operands[0], operands[1], resultType);
   case OpKind::EventSum:
     return evalEventSum(operands, resultType);
+  case OpKind::Philox:
+    return evalPhilox(operands, attrs, resultType);
   case OpKind::Progress:
     detail::progressTick(operands[0].item<int64_t>(), attrs.count);
     return operands[0];

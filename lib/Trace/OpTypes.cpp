@@ -121,6 +121,8 @@ const char *opName(OpKind kind) {
     return "matmul";
   case OpKind::EventSum:
     return "event_sum";
+  case OpKind::Philox:
+    return "philox";
   case OpKind::Progress:
     return "progress";
   case OpKind::ForLoop:
@@ -579,6 +581,23 @@ AbstractArray inferEventSum(const TypeChecker &c) {
   return {Shape(c.attrs.shape), w.dtype};
 }
 
+static AbstractArray inferPhilox(const TypeChecker &c) {
+  c.expectCount(2);
+  for (size_t i = 0; i < 2; ++i)
+    if (c.ops[i] != AbstractArray{Shape{}, DType::i64})
+      c.fail(absl::StrCat(i == 0 ? "the key" : "the counter", " must be an i64 scalar"),
+             "pass the key and counter of a bst::RandomState");
+  Shape shape = c.checkedShape(c.attrs.shape);
+  DType d = c.attrs.dtype;
+  if (d == DType::boolean)
+    c.fail("cannot produce bool", "use i32 or i64 (bits) or f32 or f64 (uniform in [0, 1))");
+  int64_t words = d == DType::i32 || d == DType::f32 ? 4 : 2;
+  if (c.attrs.axis < 0 || c.attrs.axis >= words)
+    c.fail(absl::StrCat("word ", c.attrs.axis, " is out of range for ", dtypeName(d)),
+           absl::StrCat("use a word in [0, ", words, "): a block has four 32-bit words"));
+  return {shape, d};
+}
+
 static AbstractArray inferProgress(const TypeChecker &c) {
   c.expectCount(1);
   if (c.ops[0] != AbstractArray{Shape{}, DType::i64})
@@ -634,6 +653,8 @@ AbstractArray inferType(OpKind kind, const std::vector<AbstractArray> &operands,
     return inferMatMul(c);
   case OpKind::EventSum:
     return inferEventSum(c);
+  case OpKind::Philox:
+    return inferPhilox(c);
   case OpKind::Progress:
     return inferProgress(c);
   case OpKind::ForLoop:

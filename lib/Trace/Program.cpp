@@ -374,7 +374,8 @@ static std::string attrsToString(const Instruction &inst) {
   std::vector<std::string> parts;
   if (inst.kind == OpKind::Constant)
     parts.push_back(absl::StrCat("value=", a.constant.toString()));
-  if (!a.shape.empty() || inst.kind == OpKind::Reshape || inst.kind == OpKind::BroadcastInDim)
+  if (!a.shape.empty() || inst.kind == OpKind::Reshape || inst.kind == OpKind::BroadcastInDim ||
+      inst.kind == OpKind::Philox)
     parts.push_back(absl::StrCat("shape=", ints(a.shape)));
   if (!a.axes.empty())
     parts.push_back(absl::StrCat("axes=", ints(a.axes)));
@@ -383,7 +384,9 @@ static std::string attrsToString(const Instruction &inst) {
                                  " strides=", ints(a.strides)));
   if (usesAxis(inst.kind))
     parts.push_back(absl::StrCat("axis=", a.axis));
-  if (inst.kind == OpKind::Cast || inst.kind == OpKind::Iota)
+  if (inst.kind == OpKind::Philox)
+    parts.push_back(absl::StrCat("word=", a.axis));
+  if (inst.kind == OpKind::Cast || inst.kind == OpKind::Iota || inst.kind == OpKind::Philox)
     parts.push_back(absl::StrCat("dtype=", dtypeName(a.dtype)));
   if (inst.kind == OpKind::ForLoop || inst.kind == OpKind::Progress)
     parts.push_back(absl::StrCat("count=", a.count));

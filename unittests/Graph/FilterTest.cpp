@@ -1,6 +1,7 @@
 //===- FilterTest.cpp - bst::filter ---------------------------------------===//
 #include "../TestUtil.h"
 #include "Models.h"
+#include "bst/Transform/Random.h" // RandomState
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,7 +21,7 @@ struct Mixed : Module {
   RandomState key;
   State plain;
   Mixed()
-      : layer(2), batch(zeros({4, 2})), key(zeros({2}, i64)),
+      : layer(2), batch(zeros({4, 2})), key(1),
         plain(zeros({1}), {.tags = {"frozen", "aux"}}) {
     registerModule("layer", layer);
     registerState("batch", batch);

@@ -1,5 +1,6 @@
 //===- StateTest.cpp ------------------------------------------------------===//
 #include "bst/State/State.h"
+#include "bst/Transform/Random.h" // RandomState
 #include "../TestUtil.h"
 
 #include "absl/hash/hash.h"
@@ -36,7 +37,7 @@ TEST(StateTest, KindsFormAHierarchy) {
   HiddenState h(zeros({1}));
   ParamState p(zeros({1}));
   BatchState b(zeros({1}));
-  RandomState r(zeros({2}, i64));
+  RandomState r(1);
   EXPECT_TRUE(h.is<HiddenState>());
   EXPECT_TRUE(h.is<ShortTermState>());
   EXPECT_TRUE(h.is<State>());

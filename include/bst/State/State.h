@@ -25,7 +25,8 @@ namespace bst {
 
 /// The runtime description of a state kind: a name and a parent, forming the hierarchy
 /// State > ShortTermState > HiddenState, State > LongTermState > ParamState, BatchState, and
-/// State > RandomState. One object per kind, alive for the whole process.
+/// State > RandomState (declared with its generator in bst/Transform/Random.h, since its draws
+/// are ops). One object per kind, alive for the whole process.
 class StateKind {
 public:
   StateKind(std::string name, const StateKind *parent) : name_(std::move(name)), parent_(parent) {}
@@ -210,12 +211,6 @@ class BatchState : public DefineStateKind<BatchState, LongTermState> {
 public:
   using DefineStateKind::DefineStateKind;
 };
-/// The key of a random number generator.
-class RandomState : public DefineStateKind<RandomState, State> {
-public:
-  using DefineStateKind::DefineStateKind;
-};
-
 } // namespace bst
 
 #endif // BST_STATE_STATE_H

@@ -95,6 +95,16 @@ enum class OpKind : uint8_t {
   // row i (entries rowPtr[i] to rowPtr[i+1], clamped to [0, nnz]) are added at their columns
   // (columns outside [0, post) are skipped). Its cost grows with spikes x fan-out.
   EventSum,
+  // Philox(key: i64 scalar, counter: i64 scalar): random numbers of shape attrs.shape (any
+  // rank, 0 included) from the Philox4x32-10 counter-based generator (Random123). The element
+  // of row-major index i is a function of (key, counter + i) only: the block
+  //   x = philox4x32_10(ctr = {lo(c), hi(c), 0, 0}, key = {lo(key), hi(key)}), c = counter + i
+  // (64-bit wrapping sum; lo/hi are the low and high 32 bits), read per attrs.dtype through
+  // word attrs.axis: i32 the word x[axis] (axis 0..3); i64 x[2a] | x[2a+1] << 32 (axis a 0..1);
+  // f32 (x[axis] >> 8) * 2^-24, a uniform in [0, 1) on 24 bits; f64 ((x[2a] | x[2a+1] << 32)
+  // >> 11) * 2^-53, on 53 bits. No bool. Pure: the same operands give the same numbers, eager
+  // and compiled, bit for bit; RandomState (bst/Transform/Random.h) advances the counter.
+  Philox,
   // Progress(step: i64 scalar): reports step `step` of attrs.count to the host's progress bar
   // (bst::forLoop with {.progress = true}); the result is `step`. It has an effect, so dead-code
   // elimination keeps it (and the loops around it) although nothing uses its result.
@@ -127,13 +137,13 @@ const char *opName(OpKind kind);
 
 /// The static attributes of a primitive; which fields matter depends on the op (see OpKind).
 struct OpAttrs {
-  std::vector<int64_t> shape;   ///< Result shape: Iota, BroadcastInDim, Reshape, DynamicSlice.
+  std::vector<int64_t> shape;   ///< Result: Iota, BroadcastInDim, Reshape, DynamicSlice, Philox.
   std::vector<int64_t> axes;    ///< BroadcastInDim dims, Transpose permutation, reduction axes.
   std::vector<int64_t> starts;  ///< Slice.
   std::vector<int64_t> limits;  ///< Slice.
   std::vector<int64_t> strides; ///< Slice.
-  int64_t axis = 0;             ///< Iota, Concatenate, Gather, ScatterAdd, ArgMax.
-  DType dtype = DType::f32;     ///< Cast target, Iota element type.
+  int64_t axis = 0;             ///< Iota, Concatenate, Gather, ScatterAdd, ArgMax; Philox word.
+  DType dtype = DType::f32;     ///< Cast target, Iota and Philox element type.
   int64_t count = 0;            ///< ForLoop trip count; Progress total.
   Array constant;               ///< Constant.
 

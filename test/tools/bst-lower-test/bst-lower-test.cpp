@@ -22,8 +22,10 @@
 #include "bst/Support/Error.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
+#include "bst/Transform/Random.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -293,6 +295,29 @@ Lowered lif(const bst::JitOptions &options) {
   return f.lower(bst::zeros({n}));
 }
 
+/// The LIF step with a noise current: v += sigma * sqrt(dt) * N(0, 1) drawn from
+/// a RandomState. The draw (Philox, Box-Muller) is computed inside the step's one
+/// elementwise loop; the generator's counter is advanced in place.
+Lowered noisyLif(const bst::JitOptions &options) {
+  const int64_t n = 4096;
+  const float dt = 0.1f;
+  bst::HiddenState v(bst::zeros({n}), {.name = "lif.v"});
+  bst::ParamState tau(bst::full({n}, 10.f), {.name = "lif.tau"});
+  bst::ShortTermState spike(bst::zeros({n}), {.name = "lif.spike"});
+  bst::RandomState rng(7, {.name = "lif.rng"});
+  auto f = bst::jit(
+      [&](const Tensor &input) {
+        Tensor v0 = v.value();
+        Tensor noise = rng.normal({n}, 0.0, 0.5 * std::sqrt(dt));
+        Tensor nv = v0 + dt * (input - v0) / static_cast<Tensor>(tau.value()) + noise;
+        Tensor fired = nv > 1.f;
+        v.setValue(bst::where(fired, 0.f, nv));
+        spike.setValue(bst::cast(fired, DType::f32));
+      },
+      options);
+  return f.lower(bst::zeros({n}));
+}
+
 /// Two states swapped: each new value is the other's old value, so at least one
 /// of them must go through a temporary.
 Lowered swap(const bst::JitOptions &options) {
@@ -419,6 +444,7 @@ const std::vector<Example> &examples() {
       {"iota-constants", "arange, an array constant, scalar constants",
        iotaConstants},
       {"lif", "the LIF step: v and spike updated in place", lif},
+      {"noisy-lif", "the LIF step with a normal noise current", noisyLif},
       {"swap", "two states swapped", swap},
       {"cross-update", "two states updated from each other", crossUpdate},
       {"result", "a step returning a result", result},
