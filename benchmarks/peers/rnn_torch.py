@@ -15,7 +15,8 @@ Modes: eager, the recurrence written out as above (what a user writing the model
 nn, torch.nn.RNN (ATen's fused RNN) with the readout; script, the written-out model compiled
 with TorchScript (torch.jit.script), build_s covering scripting and the warm-up steps the
 profiling executor needs. One thread (torch.set_num_threads(1)). Prints one JSON line: the
-median time per training step over `repeats` timed blocks of `steps` steps, after warm-up.
+median CPU time per training step over `repeats` timed blocks of `steps` steps, after warm-up
+(build_s is wall time).
 """
 import argparse
 import json
@@ -90,10 +91,10 @@ def main():
         build = time.perf_counter() - t0
     times = []
     for _ in range(args.repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for _ in range(args.steps):
             loss = train_step()
-        times.append((time.perf_counter() - t0) / args.steps)
+        times.append((time.process_time() - t0) / args.steps)
     system = {"eager": "pytorch-eager", "nn": "pytorch-nn.RNN", "script": "torchscript"}
     print(json.dumps({
         "system": system[args.mode],
