@@ -60,7 +60,11 @@ typedef enum bst_status {
    */
   BST_ERROR_LOAD = 9,
   /** An artifact built for another manifest format version or another CPU. */
-  BST_ERROR_INCOMPATIBLE = 10
+  BST_ERROR_INCOMPATIBLE = 10,
+  /** An errorIf check in the compiled function fired (bst_call): every state
+   *  buffer holds its value from before the call; bst_last_error_message gives the
+   *  message. */
+  BST_ERROR_CHECK = 11
 } bst_status;
 
 /** Element types; bool is one byte holding 0 or 1. */
@@ -167,7 +171,8 @@ bst_status bst_bind(bst_bindings *bindings, const char *path, void *data,
 bst_status bst_bind_index(bst_bindings *bindings, size_t index, void *data,
                           bst_dtype dtype, const int64_t *shape, size_t rank);
 /** Calls the function once, updating written slots in place. Fails if a slot
- *  is unbound or a written buffer overlaps another. */
+ *  is unbound or a written buffer overlaps another, and with BST_ERROR_CHECK
+ *  (no state changed) if an errorIf check fired. */
 bst_status bst_call(bst_bindings *bindings);
 
 /** A zero-filled buffer of `nbytes` aligned to BST_BUFFER_ALIGNMENT, or null

@@ -75,6 +75,7 @@ Lowered Lowered::load(const std::string &path) {
   for (const runtime::SlotInfo &s : m.slots)
     out.slots.push_back(
         {runtime::roleName(s.role), s.name, s.kind, s.type, s.read, s.written});
+  out.checks = m.checks;
   return out;
 }
 

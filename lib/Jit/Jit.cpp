@@ -107,15 +107,7 @@ static void prepareChecks(JitCore::Entry &entry) {
   entry.hasChecks = true;
 }
 
-/// The CheckError of check `code` (1-based) with the values the compiled code recorded.
-static CheckError checkError(const TracedFunction &tf, int32_t code, const double *floats,
-                             const int64_t *ints) {
-  const CheckSite &site = tf.checks.at(static_cast<size_t>(code - 1));
-  std::vector<std::string> shown;
-  for (size_t k = 0; k < site.valueTypes.size(); ++k)
-    shown.push_back(formatCheckValue(site.valueTypes[k], floats[k], ints[k]));
-  return CheckError(formatCheckMessage(site.message, shown));
-}
+
 
 struct JitCore::State {
   JitOptions options;
@@ -320,8 +312,9 @@ void JitCore::run(Entry &entry, const CallArgs &args, Tensor *results) {
     if (int32_t code = *static_cast<int32_t *>(buffers[entry.checkSlots[0]])) {
       for (JitCore::Entry::Snapshot &snap : entry.snapshots)
         std::memcpy(buffers[snap.slot], snap.copy.rawData(), snap.copy.nbytes());
-      throw checkError(tf, code, static_cast<const double *>(buffers[entry.checkSlots[1]]),
-                       static_cast<const int64_t *>(buffers[entry.checkSlots[2]]));
+      throw CheckError(formatCheck(tf.checks.at(static_cast<size_t>(code - 1)),
+                                   static_cast<const double *>(buffers[entry.checkSlots[1]]),
+                                   static_cast<const int64_t *>(buffers[entry.checkSlots[2]])));
     }
   }
   for (size_t k = 0; k < numResults; ++k)
@@ -357,6 +350,7 @@ Lowered JitCore::lower(const CallArgs &args, TraceRef trace) {
   for (const Slot &s : p.slots())
     out.slots.push_back({slotRoleName(s.role), s.name, s.stateKind, s.type, s.input != kNoValue,
                          s.output != kNoValue});
+  out.checks = entry.traced.checks;
   for (size_t i = 0; i < p.slots().size(); ++i)
     if (p.slots()[i].role == SlotRole::Capture)
       out.captures.emplace_back(i, entry.traced.captures[p.slots()[i].index]);
@@ -396,7 +390,19 @@ std::string Lowered::manifestJson() const {
                     absl::StrJoin(s.type.shape, ", "), "], \"read\": ", s.read ? "true" : "false",
                     ", \"written\": ", s.written ? "true" : "false", "}");
   }
-  out += "]}";
+  out += "]";
+  if (!checks.empty()) {
+    out += ", \"checks\": [";
+    for (size_t i = 0; i < checks.size(); ++i) {
+      absl::StrAppend(&out, i ? ", " : "", "{\"message\": \"", detail::escapeJson(checks[i].message),
+                      "\", \"values\": [");
+      for (size_t k = 0; k < checks[i].valueTypes.size(); ++k)
+        absl::StrAppend(&out, k ? ", " : "", "\"", dtypeName(checks[i].valueTypes[k]), "\"");
+      out += "]}";
+    }
+    out += "]";
+  }
+  out += "}";
   return out;
 }
 

@@ -32,6 +32,7 @@ static_assert(BST_ERROR_INTERNAL == int(ErrorCode::Internal));
 static_assert(BST_ERROR_COMPILE == int(ErrorCode::Compile));
 static_assert(BST_ERROR_LOAD == int(ErrorCode::Load));
 static_assert(BST_ERROR_INCOMPATIBLE == int(ErrorCode::Incompatible));
+static_assert(BST_ERROR_CHECK == int(ErrorCode::Check));
 static_assert(BST_F32 == int(DType::f32) && BST_F64 == int(DType::f64) &&
               BST_I32 == int(DType::i32) && BST_I64 == int(DType::i64) &&
               BST_BOOL == int(DType::boolean));
@@ -58,6 +59,7 @@ bst_status fromError(const Error &e) {
   case ErrorCode::Compile:
   case ErrorCode::Load:
   case ErrorCode::Incompatible:
+  case ErrorCode::Check:
     return fail(static_cast<bst_status>(e.code()), e.what());
   default:
     return fail(BST_ERROR_INVALID_ARGUMENT, e.what());

@@ -168,6 +168,45 @@ TargetInfo parseTarget(const json &v) {
   return t;
 }
 
+CheckInfo parseCheck(const json &v, size_t position) {
+  std::string where = absl::StrCat("checks[", position, "]");
+  if (!v.is_object())
+    malformed(where, "expected an object");
+  CheckInfo check;
+  check.message = stringField(v, "message", where);
+  if (check.message.size() > 4096)
+    malformed(where + ".message", "is longer than 4096 bytes");
+  const json &values = field(v, "values", where);
+  if (!values.is_array() || values.size() > 8)
+    malformed(where + ".values", "expected an array of at most 8 dtype names");
+  for (const json &d : values) {
+    std::optional<DType> t = d.is_string() ? parseDType(d.get<std::string>()) : std::nullopt;
+    if (!t)
+      malformed(where + ".values", absl::StrCat(d.dump(), " is not a dtype name"));
+    check.valueTypes.push_back(*t);
+  }
+  try {
+    formatCheckMessage(check.message, std::vector<std::string>(check.valueTypes.size()));
+  } catch (const Error &e) {
+    malformed(where, e.what());
+  }
+  return check;
+}
+
+/// With checks, the three bst.errors state slots must be there with their types.
+void validateCheckSlots(const Manifest &m) {
+  const AbstractArray types[3] = {{Shape{}, DType::i32},
+                                  {Shape{8}, DType::f64},
+                                  {Shape{8}, DType::i64}};
+  for (int k = 0; k < 3; ++k) {
+    const SlotInfo *s = m.find(kCheckSlotNames[k]);
+    if (!s || s->role != SlotRole::State || s->type != types[k] || !s->read || !s->written)
+      malformed("checks", absl::StrCat("the manifest lists checks but no state slot '",
+                                       kCheckSlotNames[k], "' of type ", types[k].toString(),
+                                       ", read and written"));
+  }
+}
+
 } // namespace
 
 const char *roleName(SlotRole role) {
@@ -240,6 +279,14 @@ Manifest Manifest::parse(std::string_view text) {
     m.slots.push_back(parseSlot(slots[i], i));
   if (auto it = root.find("target"); it != root.end())
     m.target = parseTarget(*it);
+  if (auto it = root.find("checks"); it != root.end()) {
+    if (!it->is_array() || it->size() > 1000000)
+      malformed("checks", "expected an array");
+    for (size_t i = 0; i < it->size(); ++i)
+      m.checks.push_back(parseCheck((*it)[i], i));
+    if (!m.checks.empty())
+      validateCheckSlots(m);
+  }
   return m;
 }
 
@@ -262,6 +309,16 @@ std::string Manifest::toJson() const {
     list.push_back(std::move(slot));
   }
   root["slots"] = std::move(list);
+  if (!checks.empty()) {
+    json list = json::array();
+    for (const CheckInfo &c : checks) {
+      json values = json::array();
+      for (DType t : c.valueTypes)
+        values.push_back(dtypeName(t));
+      list.push_back({{"message", c.message}, {"values", std::move(values)}});
+    }
+    root["checks"] = std::move(list);
+  }
   if (target)
     root["target"] = {{"triple", target->triple},
                       {"cpu", target->cpu},

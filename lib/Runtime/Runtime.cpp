@@ -159,6 +159,25 @@ Bindings::Bindings(Module module)
     bound_[s.index] = !s.needsBinding();
     unbound_ += s.needsBinding();
   }
+  const Manifest &m = module_.manifest();
+  if (m.checks.empty())
+    return;
+  for (int k = 0; k < 3; ++k) {
+    const SlotInfo &s = *m.find(kCheckSlotNames[k]); // Manifest::parse checked it is there
+    checkBuffers_.emplace_back(s.type.shape, s.type.dtype);
+    checkSlots_[k] = s.index;
+    slots_[s.index] = checkBuffers_.back().mutableRawData();
+    bound_[s.index] = 1;
+    --unbound_;
+  }
+  for (const SlotInfo &s : slots)
+    if (s.role == SlotRole::State && s.written && !isCheckSlot(s.index))
+      snapshots_.push_back({s.index, Array(s.type.shape, s.type.dtype)});
+}
+
+bool Bindings::isCheckSlot(size_t index) const {
+  return !checkBuffers_.empty() && (index == checkSlots_[0] || index == checkSlots_[1] ||
+                                    index == checkSlots_[2]);
 }
 
 const SlotInfo &Bindings::slotAt(size_t index) const {
@@ -195,6 +214,9 @@ void Bindings::bindChecked(const SlotInfo &slot, void *data, bool readOnly,
   if (!slot.needsBinding())
     fail("it is a capture, whose values are embedded in the compiled code; "
          "bind nothing");
+  if (isCheckSlot(slot.index))
+    fail("it holds the function's errorIf state, which the runtime binds "
+         "itself; bind nothing");
   AbstractArray given{shape, dtype};
   if (given != slot.type)
     fail(absl::StrCat("it is ", slot.type.toString(), ", the buffer is ",
@@ -272,7 +294,29 @@ void Bindings::checkBeforeCall() {
 void Bindings::call() {
   if (!checked_) [[unlikely]]
     checkBeforeCall();
+  if (checkBuffers_.empty()) {
+    entry_(slots_.data());
+    return;
+  }
+  *static_cast<int32_t *>(slots_[checkSlots_[0]]) = 0;
+  for (Snapshot &s : snapshots_)
+    if (s.copy.nbytes())
+      std::memcpy(s.copy.mutableRawData(), slots_[s.slot], s.copy.nbytes());
   entry_(slots_.data());
+  int32_t code = *static_cast<const int32_t *>(slots_[checkSlots_[0]]);
+  if (code == 0)
+    return;
+  for (Snapshot &s : snapshots_)
+    if (s.copy.nbytes())
+      std::memcpy(slots_[s.slot], s.copy.rawData(), s.copy.nbytes());
+  const std::vector<CheckInfo> &checks = module_.manifest().checks;
+  if (code < 0 || static_cast<size_t>(code) > checks.size())
+    throw Error(ErrorCode::Internal,
+                absl::StrCat("'", module_.manifest().function, "' reported errorIf code ", code,
+                             " but has ", checks.size(), " checks"));
+  throw CheckError(formatCheck(checks[static_cast<size_t>(code - 1)],
+                               static_cast<const double *>(slots_[checkSlots_[1]]),
+                               static_cast<const int64_t *>(slots_[checkSlots_[2]])));
 }
 
 //===----------------------------------------------------------------------===//

@@ -2,6 +2,8 @@
 #include "bst/Support/Error.h"
 #include "bst/Support/DType.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace bst {
 
 const char *errorCodeName(ErrorCode code) {
@@ -46,6 +48,52 @@ const char *dtypeName(DType dtype) {
     return "bool";
   }
   return "?";
+}
+
+std::string formatCheckValue(DType type, double f, int64_t i) {
+  switch (type) {
+  case DType::boolean:
+    return i ? "true" : "false";
+  case DType::f32:
+    return absl::StrCat(static_cast<float>(f));
+  case DType::f64:
+    return absl::StrCat(f);
+  default:
+    return absl::StrCat(i);
+  }
+}
+
+std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values) {
+  std::string out;
+  size_t next = 0, pos = 0;
+  while (true) {
+    size_t at = message.find("{}", pos);
+    if (at == std::string::npos)
+      break;
+    if (next == values.size())
+      break;
+    absl::StrAppend(&out, message.substr(pos, at - pos), values[next++]);
+    pos = at + 2;
+  }
+  size_t placeholders = next;
+  for (size_t at = message.find("{}", pos); at != std::string::npos;
+       at = message.find("{}", at + 2))
+    ++placeholders;
+  if (placeholders != values.size())
+    throw Error(ErrorCode::InvalidArgument,
+                absl::StrCat("errorIf: the message \"", message, "\" has ", placeholders,
+                             " {} placeholder", placeholders == 1 ? "" : "s", " but ",
+                             values.size(), " value", values.size() == 1 ? " was" : "s were",
+                             " given; give one value per {}"));
+  absl::StrAppend(&out, message.substr(pos));
+  return out;
+}
+
+std::string formatCheck(const CheckSite &site, const double *floats, const int64_t *ints) {
+  std::vector<std::string> shown;
+  for (size_t k = 0; k < site.valueTypes.size(); ++k)
+    shown.push_back(formatCheckValue(site.valueTypes[k], floats[k], ints[k]));
+  return formatCheckMessage(site.message, shown);
 }
 
 } // namespace bst

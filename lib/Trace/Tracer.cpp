@@ -543,6 +543,7 @@ TracedFunction Tracer::finish(const Tree &result) {
   if (!out_.checks.empty())
     out_.checkState = recordIndex_.at(StateAccess::identity(*checkState_));
   p.eliminateCommonSubexpressions();
+  p.forwardUnchangedValues();
   p.eliminateDeadCode();
   // A slot read by nothing and written by nothing need not be bound at all.
   std::vector<bool> used(p.numValues(), false);
@@ -644,45 +645,6 @@ static TracedFunction traceWith(const TreeFunction &fn, const std::vector<Signat
     tracer.liftInto(lifted, leafIndex);
   Tree result = fn(traced);
   return tracer.finish(result);
-}
-
-std::string formatCheckValue(DType type, double f, int64_t i) {
-  switch (type) {
-  case DType::boolean:
-    return i ? "true" : "false";
-  case DType::f32:
-    return absl::StrCat(static_cast<float>(f));
-  case DType::f64:
-    return absl::StrCat(f);
-  default:
-    return absl::StrCat(i);
-  }
-}
-
-std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values) {
-  std::string out;
-  size_t next = 0, pos = 0;
-  while (true) {
-    size_t at = message.find("{}", pos);
-    if (at == std::string::npos)
-      break;
-    if (next == values.size())
-      break;
-    absl::StrAppend(&out, message.substr(pos, at - pos), values[next++]);
-    pos = at + 2;
-  }
-  size_t placeholders = next;
-  for (size_t at = message.find("{}", pos); at != std::string::npos;
-       at = message.find("{}", at + 2))
-    ++placeholders;
-  if (placeholders != values.size())
-    throw Error(ErrorCode::InvalidArgument,
-                absl::StrCat("errorIf: the message \"", message, "\" has ", placeholders,
-                             " {} placeholder", placeholders == 1 ? "" : "s", " but ",
-                             values.size(), " value", values.size() == 1 ? " was" : "s were",
-                             " given; give one value per {}"));
-  absl::StrAppend(&out, message.substr(pos));
-  return out;
 }
 
 TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature> &args) {

@@ -6,6 +6,7 @@
 #include "bst/State/State.h"
 #include "bst/Support/Error.h"
 #include "bst/Trace/Ops.h"
+#include "bst/Transform/ErrorIf.h"
 
 #include "../TestUtil.h"
 
@@ -97,6 +98,58 @@ TEST_F(ExportTest, EngineRunsTheExportLikeTheJit) {
   EXPECT_TRUE(acc.equals(jitted.acc.value().leaf().array()));
   EXPECT_TRUE(result.equals(expected.array()));
   EXPECT_EQ(acc.toVector<float>()[19], 57.f);
+}
+
+TEST_F(ExportTest, ErrorIfInAnExportedFunctionLeavesEveryStateUnchanged) {
+  HiddenState v{zeros({4}), {.name = "v"}};
+  auto step = jit(
+      [&](const Tensor &x) {
+        v.setValue(v.value() + x);
+        errorIf(reduceMax(v.value()) > 10.f, "v = {} exceeds 10", reduceMax(v.value()));
+      },
+      {.name = "guarded"});
+  Array x = full({4}, 4.f);
+  Lowered lowered = step.lower(x);
+  ASSERT_EQ(lowered.checks.size(), 1u);
+  EXPECT_NE(lowered.manifestJson().find(R"("checks": [{"message": "v = {} exceeds 10", )"
+                                        R"("values": ["f32"]}])"),
+            std::string::npos)
+      << lowered.manifestJson();
+  lowered.save(file("guarded.mlir"));
+  EXPECT_EQ(Lowered::load(file("guarded.mlir")).checks[0].message, "v = {} exceeds 10");
+
+  runtime::Module m = Engine().load(file("guarded.mlir"));
+  ASSERT_EQ(m.manifest().checks.size(), 1u);
+  runtime::Bindings call(m);
+  Array state = zeros({4});
+  call.bind("arg0", x.rawData(), f32, {4});
+  call.bind("v", state.mutableRawData(), f32, {4}); // the bst.errors slots are the runtime's
+  EXPECT_NE(errorOf([&] {
+              Array own = zeros({});
+              call.bind("bst.errors.code", own.mutableRawData(), i32, Shape{});
+            }).find("the runtime binds itself"),
+            std::string::npos);
+  call.call();
+  call.call();
+  EXPECT_EQ(state.toVector<float>(), std::vector<float>(4, 8.f));
+  EXPECT_EQ(errorOf<CheckError>([&] { call.call(); }), "v = 12 exceeds 10");
+  EXPECT_EQ(state.toVector<float>(), std::vector<float>(4, 8.f));
+
+  // The C API reports it as BST_ERROR_CHECK.
+  bst_module *cm = nullptr;
+  ASSERT_EQ(bst_engine_load(file("guarded.mlir").c_str(), 2, &cm), BST_OK)
+      << bst_last_error_message();
+  bst_bindings *cb = nullptr;
+  ASSERT_EQ(bst_bindings_create(cm, &cb), BST_OK);
+  int64_t n = 4;
+  Array cstate = full({4}, 9.f);
+  ASSERT_EQ(bst_bind(cb, "arg0", const_cast<void *>(x.rawData()), BST_F32, &n, 1), BST_OK);
+  ASSERT_EQ(bst_bind(cb, "v", cstate.mutableRawData(), BST_F32, &n, 1), BST_OK);
+  EXPECT_EQ(bst_call(cb), BST_ERROR_CHECK);
+  EXPECT_STREQ(bst_last_error_message(), "v = 13 exceeds 10");
+  EXPECT_EQ(cstate.toVector<float>(), std::vector<float>(4, 9.f));
+  bst_bindings_release(cb);
+  bst_module_release(cm);
 }
 
 TEST_F(ExportTest, EngineErrorsNameTheFileAndPosition) {

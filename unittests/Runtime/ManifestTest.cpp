@@ -165,3 +165,56 @@ TEST(ManifestTest, CIdentifiers) {
 
 } // namespace
 } // namespace bst::runtime
+
+namespace bst::runtime {
+namespace {
+
+/// A manifest with one errorIf check and the bst.errors slots (as bst::jit writes them), with
+/// `checks` replaced by the given JSON.
+std::string checkedManifest(const std::string &checks, bool withErrorSlots = true) {
+  std::string slots = R"({"index": 0, "role": "state", "name": "v", "kind": "HiddenState",
+      "dtype": "f32", "shape": [4], "read": true, "written": true})";
+  if (withErrorSlots)
+    slots += R"(,
+    {"index": 1, "role": "state", "name": "bst.errors.code", "kind": "CheckState",
+     "dtype": "i32", "shape": [], "read": true, "written": true},
+    {"index": 2, "role": "state", "name": "bst.errors.f64", "kind": "CheckState",
+     "dtype": "f64", "shape": [8], "read": true, "written": true},
+    {"index": 3, "role": "state", "name": "bst.errors.i64", "kind": "CheckState",
+     "dtype": "i64", "shape": [8], "read": true, "written": true})";
+  return R"({"format_version": 1, "function": "f", "slots": [)" + slots +
+         R"(], "checks": )" + checks + "}";
+}
+
+TEST(ManifestTest, ChecksParseAndRoundTrip) {
+  Manifest m = Manifest::parse(
+      checkedManifest(R"([{"message": "v = {} at {}", "values": ["f32", "i64"]}])"));
+  ASSERT_EQ(m.checks.size(), 1u);
+  EXPECT_EQ(m.checks[0].message, "v = {} at {}");
+  EXPECT_EQ(m.checks[0].valueTypes, (std::vector<DType>{DType::f32, DType::i64}));
+  Manifest again = Manifest::parse(m.toJson());
+  ASSERT_EQ(again.checks.size(), 1u);
+  EXPECT_EQ(again.checks[0].message, m.checks[0].message);
+  EXPECT_EQ(again.checks[0].valueTypes, m.checks[0].valueTypes);
+}
+
+TEST(ManifestTest, MalformedChecksAreRejected) {
+  EXPECT_NE(errorOf([] {
+              Manifest::parse(checkedManifest(R"([{"message": "a {}", "values": []}])"));
+            }).find("checks[0]"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] {
+              Manifest::parse(checkedManifest(R"([{"message": "a", "values": ["f16"]}])"));
+            }).find("checks[0].values: \"f16\" is not a dtype name"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] {
+              Manifest::parse(checkedManifest(R"([{"message": "a", "values": []}])", false));
+            }).find("no state slot 'bst.errors.code'"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] { Manifest::parse(checkedManifest(R"({"message": "a"})")); })
+                .find("checks: expected an array"),
+            std::string::npos);
+}
+
+} // namespace
+} // namespace bst::runtime

@@ -13,6 +13,7 @@
 #ifndef BST_JIT_JIT_H
 #define BST_JIT_JIT_H
 
+#include "bst/Runtime/Manifest.h"
 #include "bst/Trace/Tracer.h"
 
 #include "absl/container/inlined_vector.h"
@@ -52,6 +53,8 @@ struct Lowered {
   std::string mlir;
   /// The slots in calling-convention order (the compiled entry takes one pointer per slot).
   std::vector<ManifestSlot> slots;
+  /// The errorIf checks compiled into the function (see bst/Runtime/Manifest.h).
+  std::vector<runtime::CheckInfo> checks;
   /// The trace IR, for inspection.
   std::string program;
   /// The manifest as JSON: {"format_version": 1, "function": ..., "slots": [...]}.

@@ -22,6 +22,7 @@
 #define BST_RUNTIME_MANIFEST_H
 
 #include "bst/Support/AbstractArray.h"
+#include "bst/Support/Error.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -78,6 +79,17 @@ struct TargetInfo {
   std::vector<std::string> features;
 };
 
+/// One bst::errorIf compiled into the function: the message (with `{}` placeholders) and the
+/// dtypes of its values. The function records the first check that fires in a call in three state
+/// slots, "bst.errors.code" (i32[], 0 or the check's index + 1), "bst.errors.f64" (f64[8]) and
+/// "bst.errors.i64" (i64[8]); the runtime binds them itself, and a call in which a check fires
+/// throws bst::CheckError with every state buffer as it was before the call.
+using CheckInfo = CheckSite;
+
+/// The slot names of the errorIf state.
+inline constexpr const char *kCheckSlotNames[3] = {"bst.errors.code", "bst.errors.f64",
+                                                   "bst.errors.i64"};
+
 /// A parsed, validated manifest. A plain value: copy it freely.
 struct Manifest {
   int formatVersion = kManifestFormatVersion;
@@ -87,6 +99,9 @@ struct Manifest {
   std::vector<SlotInfo> slots;
   /// Set in manifests embedded by bstc.
   std::optional<TargetInfo> target;
+  /// The errorIf checks, in the order their codes number them (empty: none). When present, the
+  /// three bst.errors slots are too.
+  std::vector<CheckInfo> checks;
 
   /// Parses and validates `json`. Throws bst::Error: code Incompatible for
   /// another format version, Load for anything malformed (the message names the

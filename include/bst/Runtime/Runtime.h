@@ -20,6 +20,7 @@
 #define BST_RUNTIME_RUNTIME_H
 
 #include "bst/Runtime/Manifest.h"
+#include "bst/Support/Array.h"
 
 #include <memory>
 #include <string>
@@ -90,6 +91,11 @@ private:
 class Bindings {
 public:
   explicit Bindings(Module module);
+  // Slot pointers refer to buffers this object owns (the errorIf state): movable, not copyable.
+  Bindings(Bindings &&) = default;
+  Bindings &operator=(Bindings &&) = default;
+  Bindings(const Bindings &) = delete;
+  Bindings &operator=(const Bindings &) = delete;
 
   /// Binds `data` to the slot named `path`, after checking that the slot exists
   /// and that `dtype` and `shape` are the slot's and `data` is 64-byte aligned
@@ -106,7 +112,11 @@ public:
 
   /// Calls the function once. Throws bst::Error (InvalidArgument) if a slot is
   /// unbound or a written slot overlaps another (checked when bindings changed
-  /// since the last call).
+  /// since the last call). For a function with errorIf checks (manifest
+  /// `checks`), the runtime binds the bst.errors slots itself and copies the
+  /// written state buffers before each call; if a check fires, it copies them
+  /// back and throws bst::CheckError with the check's message: the call changes
+  /// no state.
   void call();
 
   bool isBound(size_t index) const;
@@ -118,6 +128,7 @@ private:
   const SlotInfo &slotAt(size_t index) const;
   const SlotInfo &slotNamed(std::string_view path) const;
   void checkBeforeCall();
+  bool isCheckSlot(size_t index) const;
 
   Module module_;
   EntryFunction entry_;
@@ -125,6 +136,14 @@ private:
   std::vector<char> bound_;
   size_t unbound_ = 0;
   bool checked_ = false;
+  // errorIf: the bst.errors slots' buffers (owned) and a copy per written state slot.
+  std::vector<Array> checkBuffers_;
+  size_t checkSlots_[3] = {0, 0, 0};
+  struct Snapshot {
+    size_t slot;
+    Array copy;
+  };
+  std::vector<Snapshot> snapshots_;
 };
 
 /// The CPU features (LLVM names, e.g. "avx2") an artifact needs that this CPU

@@ -8,9 +8,13 @@
 #ifndef BST_SUPPORT_ERROR_H
 #define BST_SUPPORT_ERROR_H
 
+#include "bst/Support/DType.h"
+
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bst {
 
@@ -65,6 +69,25 @@ public:
   explicit HookCancelled(const std::string &message)
       : Error(ErrorCode::HookCancelled, message) {}
 };
+
+/// One bst::errorIf compiled into a function: its message (with `{}` placeholders) and the
+/// dtypes of its values. Compiled code records the first check that fires in a call as a code
+/// (the check's index + 1) and the values (floats in an f64[8], the others in an i64[8]).
+struct CheckSite {
+  std::string message;
+  std::vector<DType> valueTypes;
+};
+
+/// The message of `site` fired with the recorded values `floats` and `ints` (8 each).
+std::string formatCheck(const CheckSite &site, const double *floats, const int64_t *ints);
+
+/// `message` with its `{}` placeholders replaced by `values` in order (bst::errorIf messages).
+/// Throws bst::Error (InvalidArgument) naming the message if the counts differ.
+std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values);
+
+/// An errorIf value as messages print it: `f` for f32 and f64 (printed as the type's value),
+/// `i` for i32, i64 and bool.
+std::string formatCheckValue(DType type, double f, int64_t i);
 
 /// A bst::errorIf condition held. Eagerly it is thrown at once; from a compiled call it is thrown
 /// after the call, with every state holding the value it had before the call. what() is the

@@ -25,19 +25,6 @@ public:
 /// At most this many values per errorIf message.
 inline constexpr int kMaxCheckValues = 8;
 
-/// One traced bst::errorIf: its message (with `{}` placeholders) and the dtypes of its values.
-struct CheckSite {
-  std::string message;
-  std::vector<DType> valueTypes;
-};
-
-/// `message` with its `{}` placeholders replaced by `values` in order. Throws bst::Error if the
-/// counts differ (naming the message).
-std::string formatCheckMessage(const std::string &message, const std::vector<std::string> &values);
-
-/// A check value as messages print it: `f` for floating dtypes, `i` for the others.
-std::string formatCheckValue(DType type, double f, int64_t i);
-
 /// What tracing a function produced: the program and the buffers its slots bind to.
 struct TracedFunction {
   Program program;
