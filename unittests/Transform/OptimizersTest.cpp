@@ -3,6 +3,7 @@
 #include "bst/Jit/Jit.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/Autodiff.h"
+#include "bst/Transform/ControlFlow.h"
 #include "../TestUtil.h"
 
 #include "gmock/gmock.h"
@@ -95,6 +96,36 @@ TEST(AdamTest, JittedTrainStepUpdatesInPlaceLikeEager) {
   EXPECT_LT(eager.back(), eager.front() * 0.1f);
   for (size_t k = 0; k < eager.size(); ++k)
     EXPECT_NEAR(jitted[k], eager[k], 1e-4f * (1 + eager[k])) << k;
+}
+
+TEST(AdamTest, AWholeTrainingRunAsOneCompiledLoop) {
+  // forLoop over training steps inside jit: the gradient and the update are traced into the
+  // loop body; parameters and moments are the loop's carries.
+  auto run = [](bool compiled) {
+    ParamState w(Array::fromVector<float>({1, -1}, {2}), {.name = "w"});
+    optim::Adam adam(StateMap{{"w", w}}, {.lr = 0.1});
+    auto train = [&](const Tensor &target) {
+      forLoop(30, [&] {
+        auto [l, g] = valueAndGrad(
+            [&] {
+              Tensor d = w.value().leaf() - target;
+              return sum(d * d);
+            },
+            adam.params())();
+        adam.update(g);
+      });
+    };
+    Array target = Array::fromVector<float>({0.5f, 2}, {2});
+    if (compiled)
+      jit(train)(target);
+    else
+      train(target);
+    return w.value().toVector<float>();
+  };
+  std::vector<float> eager = run(false), jitted = run(true);
+  for (size_t k = 0; k < 2; ++k)
+    EXPECT_NEAR(jitted[k], eager[k], 1e-5f);
+  EXPECT_NEAR(eager[0], 0.5f, 0.3f);
 }
 
 TEST(OptimizerTest, Errors) {
