@@ -41,11 +41,16 @@ static thread_local CustomRules *tracedRules = nullptr;
 /// What the backward pass of an active ForLoop needs from its forward replay: the carries at the
 /// start of every step (those whose values its rules need).
 struct LoopTape {
-  /// Per carry: its index among the taped values, or -1 if the backward needs no value of it.
-  std::vector<int> slot;
-  /// Eager replay: per step, the taped carries at its start.
+  /// The body values kept per step (after the step's body ran): with `residual`, the values the
+  /// VJP rules read (the backward then replays only the body's parameter-free instructions);
+  /// else the carry parameters whose values the backward needs to recompute the body.
+  std::vector<ValueId> values;
+  bool residual = false;
+  /// Residual tapes: the instructions of the body that depend on no parameter.
+  std::vector<const Instruction *> invariant;
+  /// Eager replay: per step, the kept values.
   std::vector<std::vector<Tensor>> steps;
-  /// Traced replay: per taped carry, its values stacked over the steps ([count, ...]).
+  /// Traced replay: per kept value, its values stacked over the steps ([count, ...]).
   std::vector<Tensor> stacked;
 };
 
@@ -123,11 +128,12 @@ static void replay(const std::vector<Instruction> &body, Pass &pass);
 // customVjp markers
 //===----------------------------------------------------------------------===//
 //
-// A customVjp call traced for autodiff computes its output y = f(x) as usual and then passes x
-// and y through a one-branch Switch whose (constant) index is -1 - k, k the rule's index in the
-// trace's CustomRules: Switch(-1 - k, x..., y) yielding its operands unchanged. The Switch
-// means exactly "x..., y" to any consumer (the index is clamped to branch 0); the backward pass
-// recognizes it and applies the rule to y's cotangent instead of differentiating f.
+// A customVjp call traced for autodiff computes its output y = f(x) inside a one-branch Switch
+// whose (constant) index is -1 - k, k the rule's index in the trace's CustomRules:
+// Switch(-1 - k, x..., zeros like y) whose branch yields x unchanged and f(x). The Switch means
+// exactly "x..., f(x)" to any consumer (the index is clamped to branch 0), and since its branch
+// computes y, no simplification forwards y past it; the backward pass recognizes it and applies
+// the rule to y's cotangent instead of differentiating f.
 
 /// One local state per carried value: the public control-flow constructs carry states, eagerly
 /// and traced alike.
@@ -139,20 +145,24 @@ static std::vector<State> carryStates(const std::vector<Tensor> &values) {
   return out;
 }
 
-/// Marks `y` as the output of a customVjp call on `xs` with `rule`, if a nested trace for
-/// autodiff is running; returns the marked y (or y itself).
+static Tensor zerosOf(const AbstractArray &type);
+
+/// The output of a customVjp call on `xs` with `rule`: `compute()` (of type `yType`), marked
+/// with the rule if a nested trace for autodiff is running.
 static Tensor markCustom(const std::shared_ptr<const CustomRule> &rule,
-                         const std::vector<Tensor> &xs, const Tensor &y) {
+                         const std::vector<Tensor> &xs, const AbstractArray &yType,
+                         const std::function<Tensor()> &compute) {
   if (!tracedRules || !isTracing())
-    return y;
+    return compute();
   int64_t index = -1 - static_cast<int64_t>(tracedRules->size());
   tracedRules->push_back(rule);
   std::vector<Tensor> values = xs;
-  values.push_back(y);
+  values.push_back(zerosOf(yType));
   std::vector<State> carried = carryStates(values);
   traceSwitch(scalar(index), {[&] {
-                for (State &s : carried)
-                  s.setValue(s.value());
+                for (size_t k = 0; k < xs.size(); ++k)
+                  carried[k].setValue(carried[k].value());
+                carried.back().setValue(Tree(compute()));
               }});
   return carried.back().value().leaf();
 }
@@ -266,23 +276,16 @@ static bool needsValue(const Region &r, ValueId param) {
 }
 
 /// Replays a ForLoop; if any of its results is active, records its tape in `pass`.
+static LoopTape planTape(const Region &r, const std::vector<bool> &active);
+
 static std::vector<Tensor> replayForLoop(const Instruction &inst, Pass &pass) {
   const Region &r = inst.regions[0];
   bool taped = anyActive(inst.results, pass.active);
   LoopTape tape;
+  if (taped)
+    tape = planTape(r, pass.active);
   size_t numCarries = inst.operands.size();
-  tape.slot.assign(numCarries, -1);
-  int next = 0;
-  for (size_t j = 0; taped && j < numCarries; ++j)
-    if (needsValue(r, r.params[1 + j]))
-      tape.slot[j] = next++;
-  auto taping = [&](const std::vector<Tensor> &carries) {
-    std::vector<Tensor> kept;
-    for (size_t j = 0; j < numCarries; ++j)
-      if (tape.slot[j] >= 0)
-        kept.push_back(carries[j]);
-    return kept;
-  };
+  auto taping = [&] { return valuesOf(tape.values, pass.env); };
   auto step = [&](const Tensor &i, const std::vector<Tensor> &carries) {
     pass.env[r.params[0]] = i;
     for (size_t j = 0; j < numCarries; ++j)
@@ -294,15 +297,15 @@ static std::vector<Tensor> replayForLoop(const Instruction &inst, Pass &pass) {
   std::vector<Tensor> carries = operandsOf(inst, pass.env);
   if (!isTracing()) {
     for (int64_t i = 0; i < inst.attrs.count; ++i) {
-      if (taped)
-        tape.steps.push_back(taping(carries));
       carries = step(Array::scalar<int64_t>(i), carries);
+      if (taped)
+        tape.steps.push_back(taping());
     }
   } else {
     LoopValues out = traceForLoop(inst.attrs.count, carries,
                                   [&](const Tensor &i, const std::vector<Tensor> &c) {
-                                    std::vector<Tensor> kept = taping(c);
-                                    return LoopValues{step(i, c), std::move(kept)};
+                                    std::vector<Tensor> next = step(i, c);
+                                    return LoopValues{std::move(next), taping()};
                                   });
     carries = std::move(out.carry);
     tape.stacked = std::move(out.stacked);
@@ -356,6 +359,15 @@ static std::vector<Tensor> replayStateful(const Instruction &inst, Pass &pass) {
   return valuesOf(carries);
 }
 
+/// Replays one primitive (not control flow).
+static void replayPrimitive(const Instruction &inst, std::vector<Tensor> &env) {
+  if (inst.kind == OpKind::Constant) {
+    env[inst.result()] = Tensor(inst.attrs.constant);
+    return;
+  }
+  env[inst.result()] = apply(inst.kind, operandsOf(inst, env), inst.attrs);
+}
+
 static void replay(const std::vector<Instruction> &body, Pass &pass) {
   std::vector<Tensor> &env = pass.env;
   for (const Instruction &inst : body) {
@@ -366,8 +378,14 @@ static void replay(const std::vector<Instruction> &body, Pass &pass) {
         xs.push_back(env[inst.operands[1 + k]]);
       for (size_t k = 0; k < rule->numInputs; ++k)
         env[inst.results[k]] = xs[k];
-      env[inst.results.back()] = markCustom(std::make_shared<CustomRule>(*rule), xs,
-                                            env[inst.operands.back()]);
+      const Region &r = inst.regions[0];
+      env[inst.results.back()] =
+          markCustom(std::make_shared<CustomRule>(*rule), xs,
+                     env[inst.operands.back()].abstract(), [&] {
+                       Pass body = pass.sub();
+                       replay(r.body, body);
+                       return env[r.yields.back()];
+                     });
       continue;
     }
     if (isControlFlow(inst.kind)) {
@@ -377,11 +395,7 @@ static void replay(const std::vector<Instruction> &body, Pass &pass) {
         env[inst.results[k]] = results[k];
       continue;
     }
-    if (inst.kind == OpKind::Constant) {
-      env[inst.result()] = Tensor(inst.attrs.constant);
-      continue;
-    }
-    env[inst.result()] = apply(inst.kind, operandsOf(inst, env), inst.attrs);
+    replayPrimitive(inst, env);
   }
 }
 
@@ -824,15 +838,125 @@ static std::vector<ValueId> activeOuterValues(const std::vector<Region> &regions
 /// The cotangents of one run of region `r` (recomputed from the values bound to its parameters):
 /// `seeds` (one per yield, possibly empty) flow back to the parameters and the outer values.
 static std::vector<Cotangent> regionBackward(const Region &r, Pass &pass,
-                                             const std::vector<Cotangent> &seeds) {
+                                             const std::vector<Cotangent> &seeds,
+                                             bool recompute = true) {
   Pass body = pass.sub();
-  replay(r.body, body);
+  if (recompute)
+    replay(r.body, body);
   std::vector<Cotangent> local(pass.env.size());
   for (size_t j = 0; j < seeds.size(); ++j)
     if (seeds[j] && pass.active[r.yields[j]])
       accumulate(local[r.yields[j]], *seeds[j]);
   backward(r.body, body, local);
   return local;
+}
+
+/// Appends the values (operands or result) whose elements the VJP rule of `inst` reads, beyond
+/// their types; false if the rule is not known to this list (then nothing is assumed).
+static bool ruleNeeds(const Instruction &inst, std::vector<ValueId> &out) {
+  const std::vector<ValueId> &x = inst.operands;
+  ValueId r = inst.results.empty() ? kNoValue : inst.results[0];
+  switch (inst.kind) {
+  case OpKind::Neg:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Cast:
+  case OpKind::BroadcastInDim:
+  case OpKind::Reshape:
+  case OpKind::Transpose:
+  case OpKind::Concatenate:
+  case OpKind::Slice:
+  case OpKind::ReduceSum:
+    return true;
+  case OpKind::Abs:
+  case OpKind::Log:
+  case OpKind::Log1p:
+  case OpKind::Sin:
+  case OpKind::Cos:
+  case OpKind::Select:
+    out.push_back(x[0]);
+    return true;
+  case OpKind::Exp:
+  case OpKind::Expm1:
+  case OpKind::Sqrt:
+  case OpKind::Tanh:
+  case OpKind::Sigmoid:
+    out.push_back(r);
+    return true;
+  case OpKind::Rsqrt:
+  case OpKind::ReduceMax:
+  case OpKind::ReduceMin:
+    out.insert(out.end(), {x[0], r});
+    return true;
+  case OpKind::Mul:
+  case OpKind::Min:
+  case OpKind::Max:
+  case OpKind::MatMul:
+    out.insert(out.end(), {x[0], x[1]});
+    return true;
+  case OpKind::Div:
+    out.insert(out.end(), {x[1], r});
+    return true;
+  case OpKind::Pow:
+    out.insert(out.end(), {x[0], x[1], r});
+    return true;
+  case OpKind::DynamicSlice:
+    out.insert(out.end(), x.begin() + 1, x.end());
+    return true;
+  case OpKind::DynamicUpdateSlice:
+    out.insert(out.end(), x.begin() + 2, x.end());
+    return true;
+  case OpKind::Gather:
+  case OpKind::ScatterAdd:
+    out.push_back(x[1]);
+    return true;
+  case OpKind::EventSum:
+    out.insert(out.end(), {x[0], x[1], x[2]});
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// What the forward replay of an active loop keeps per step. A body of primitives keeps the
+/// values its VJP rules read that depend on the step (a residual tape: the backward does not
+/// recompute the body); a body with control flow keeps the carries whose values it needs.
+static LoopTape planTape(const Region &r, const std::vector<bool> &active) {
+  LoopTape tape;
+  absl::flat_hash_set<ValueId> variant(r.params.begin(), r.params.end());
+  bool flat = true;
+  for (const Instruction &inst : r.body)
+    flat = flat && !isControlFlow(inst.kind);
+  if (flat) {
+    absl::flat_hash_set<ValueId> kept;
+    std::vector<ValueId> needs;
+    for (const Instruction &inst : r.body) {
+      bool dependent = false;
+      for (ValueId v : inst.operands)
+        dependent = dependent || variant.contains(v);
+      if (dependent)
+        variant.insert(inst.result());
+      else
+        tape.invariant.push_back(&inst);
+      if (active[inst.result()] && !ruleNeeds(inst, needs)) {
+        flat = false;
+        break;
+      }
+    }
+    for (ValueId v : needs)
+      if (flat && v != r.params[0] && variant.contains(v) && kept.insert(v).second)
+        tape.values.push_back(v);
+  }
+  if (flat) {
+    tape.residual = true;
+    return tape;
+  }
+  tape.values.clear();
+  tape.invariant.clear();
+  for (size_t j = 1; j < r.params.size(); ++j)
+    if (needsValue(r, r.params[j]))
+      tape.values.push_back(r.params[j]);
+  return tape;
 }
 
 /// Backpropagation through time: a reverse loop over the steps, each recomputing its step's
@@ -859,26 +983,28 @@ static void forLoopBackward(const Instruction &inst, Pass &pass, std::vector<Cot
 
   auto step = [&](const Tensor &k, int64_t eagerK, const std::vector<Tensor> &in) {
     env[r.params[0]] = k;
-    for (size_t j = 0; j < numCarries; ++j) {
-      ValueId param = r.params[1 + j];
-      int slot = tape.slot[j];
-      if (slot < 0) {
-        env[param] = zerosOf(env[param].abstract());
-      } else if (eagerK >= 0) {
-        env[param] = tape.steps[eagerK][slot];
-      } else {
-        const Tensor &stack = tape.stacked[slot];
-        std::vector<int64_t> sizes = dims(stack);
-        sizes[0] = 1;
-        std::vector<DynamicIndex> at(sizes.size(), DynamicIndex(int64_t{0}));
-        at[0] = DynamicIndex(k);
-        env[param] = reshape(dynamicSlice(stack, at, sizes), dims(env[param]));
+    if (!tape.residual)
+      for (size_t j = 1; j < r.params.size(); ++j) // carries the backward reads no value of
+        env[r.params[j]] = zerosOf(env[r.params[j]].abstract());
+    for (const Instruction *inst : tape.invariant)
+      replayPrimitive(*inst, env);
+    for (size_t s = 0; s < tape.values.size(); ++s) {
+      ValueId v = tape.values[s];
+      if (eagerK >= 0) {
+        env[v] = tape.steps[eagerK][s];
+        continue;
       }
+      const Tensor &stack = tape.stacked[s];
+      std::vector<int64_t> sizes = dims(stack);
+      sizes[0] = 1;
+      std::vector<DynamicIndex> at(sizes.size(), DynamicIndex(int64_t{0}));
+      at[0] = DynamicIndex(k);
+      env[v] = reshape(dynamicSlice(stack, at, sizes), dims(env[v]));
     }
     std::vector<Cotangent> seeds(numCarries);
     for (size_t c = 0; c < carried.size(); ++c)
       seeds[carried[c]] = in[c];
-    std::vector<Cotangent> local = regionBackward(r, pass, seeds);
+    std::vector<Cotangent> local = regionBackward(r, pass, seeds, /*recompute=*/!tape.residual);
     std::vector<Tensor> out;
     for (size_t j : carried) {
       const Cotangent &g = local[r.params[1 + j]];
@@ -1239,10 +1365,12 @@ Gradients pullback(const Linearization &lin, const Tree &cotangent) {
 
 Tensor customVjpCall(const std::function<Tensor(const std::vector<Tensor> &)> &f,
                      const CustomVjpRule &bwd, const std::vector<Tensor> &inputs) {
-  Tensor y = f(inputs);
-  if (!tracedRules)
-    return y;
-  return markCustom(std::make_shared<CustomRule>(CustomRule{bwd, inputs.size()}), inputs, y);
+  if (!tracedRules || !isTracing())
+    return f(inputs);
+  // A first call gives y's type (and is dead code); the marked call computes y in the branch.
+  AbstractArray yType = f(inputs).abstract();
+  return markCustom(std::make_shared<CustomRule>(CustomRule{bwd, inputs.size()}), inputs, yType,
+                    [&] { return f(inputs); });
 }
 
 void throwBadArgnum(const char *what, size_t n, size_t numParams, bool isStatic) {
