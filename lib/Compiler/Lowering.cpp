@@ -1308,7 +1308,13 @@ void Lowering::emitControlFlow(const Instruction &inst) {
       Block *block = new Block(); // (createBlock would move b_'s insertion point)
       target.push_back(block);
       inBlock(block, [&] {
-        emitBlock(inst.regions[c].body, yieldsOf(inst.regions[c]));
+        // A branch computes each carry's new value into the carry's value from before the
+        // switch (destination-passing style), so bufferization can update it in place.
+        SmallVector<Carry> carries;
+        for (size_t j = 0; j < inst.results.size(); ++j)
+          carries.push_back({inst.operands[j + 1], inst.regions[c].yields[j],
+                             values_[inst.operands[j + 1]]});
+        emitBlock(inst.regions[c].body, carries);
         b_.create<scf::YieldOp>(loc_, yieldOf(inst.regions[c]));
       });
     }

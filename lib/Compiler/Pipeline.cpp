@@ -120,6 +120,25 @@ struct EntryWrapperPass : public PassWrapper<EntryWrapperPass, OperationPass<Mod
 /// slot's buffer already (an in-place update) is dropped; any other is copied into the slot
 /// first. The function then returns nothing, as the bare-pointer calling convention needs.
 /// (MLIR's drop-equivalent-buffer-results drops only the first kind and would leave the second.)
+/// True if bufferized `value` is the buffer `arg`: `arg` itself, or a result of an scf.if or
+/// scf.index_switch every branch of which yields `arg` there (a branch that updated the slot in
+/// place, or left it alone).
+static bool isBuffer(Value value, Value arg) {
+  if (value == arg)
+    return true;
+  auto result = dyn_cast<OpResult>(value);
+  if (!result || !isa<scf::IfOp, scf::IndexSwitchOp>(result.getOwner()))
+    return false;
+  for (mlir::Region &region : result.getOwner()->getRegions()) {
+    if (region.empty())
+      return false;
+    auto yield = dyn_cast<scf::YieldOp>(region.front().getTerminator());
+    if (!yield || !isBuffer(yield.getOperand(result.getResultNumber()), arg))
+      return false;
+  }
+  return true;
+}
+
 struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ResultsToSlotsPass)
   StringRef getArgument() const final { return "bst-results-to-slots"; }
@@ -156,7 +175,7 @@ struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass
       OpBuilder b(ret);
       for (auto [value, slot] : llvm::zip(ret.getOperands(), slots.asArrayRef())) {
         Value arg = func.getArgument(slot);
-        if (value == arg)
+        if (isBuffer(value, arg))
           continue;
         if (value.getType() != arg.getType()) {
           func.emitError("bst-results-to-slots: result of type ")
