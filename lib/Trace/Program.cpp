@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace bst {
@@ -319,6 +320,88 @@ void Program::eliminateCommonSubexpressions() {
   for (Slot &s : slots_)
     if (s.output != kNoValue)
       s.output = replacement[s.output];
+}
+
+/// `v` renamed through `replacement`, following chains (a value forwarded to a loop parameter
+/// that is forwarded in turn).
+static ValueId resolve(const std::vector<ValueId> &replacement, ValueId v) {
+  while (replacement[v] != v)
+    v = replacement[v];
+  return v;
+}
+
+static void forwardUnchanged(std::vector<Instruction> &body, std::vector<ValueId> &replacement);
+
+/// Removes carry j of a loop whose body yields it unchanged: the loop's result j is its initial
+/// value, which also replaces the carry's parameters inside the regions.
+static void dropInvariantCarry(Instruction &loop, size_t j, std::vector<ValueId> &replacement) {
+  ValueId init = loop.operands[j];
+  replacement[loop.results[j]] = init;
+  size_t first = loop.kind == OpKind::ForLoop ? 1 : 0; // a for_loop's first param is the index
+  for (Region &r : loop.regions) {
+    replacement[r.params[first + j]] = init;
+    r.params.erase(r.params.begin() + first + j);
+  }
+  Region &body = loop.regions.back();
+  body.yields.erase(body.yields.begin() + j);
+  loop.operands.erase(loop.operands.begin() + j);
+  loop.results.erase(loop.results.begin() + j);
+}
+
+/// forwardUnchangedValues on one block: operands and yields are renamed through `replacement`,
+/// which records each control-flow result that is its initial value unchanged.
+static void forwardUnchanged(std::vector<Instruction> &body, std::vector<ValueId> &replacement) {
+  for (Instruction &inst : body) {
+    for (ValueId &v : inst.operands)
+      v = resolve(replacement, v);
+    for (Region &r : inst.regions) {
+      forwardUnchanged(r.body, replacement);
+      for (ValueId &v : r.yields)
+        v = resolve(replacement, v);
+    }
+    if (inst.kind == OpKind::ForLoop || inst.kind == OpKind::WhileLoop) {
+      // A for_loop's params are the index and the carries, a while_loop's regions' params the
+      // carries; the last region yields the next carries.
+      size_t first = inst.kind == OpKind::ForLoop ? 1 : 0;
+      bool dropped = false;
+      for (size_t j = inst.results.size(); j-- > 0;) {
+        const Region &loopBody = inst.regions.back();
+        if (loopBody.yields[j] == loopBody.params[first + j]) {
+          dropInvariantCarry(inst, j, replacement);
+          dropped = true;
+        }
+      }
+      // The regions again, with the dropped carries' parameters renamed (idempotent otherwise).
+      for (Region &r : inst.regions) {
+        if (!dropped)
+          break;
+        forwardUnchanged(r.body, replacement);
+        for (ValueId &v : r.yields)
+          v = resolve(replacement, v);
+      }
+    } else if (inst.kind == OpKind::Switch && inst.regions.size() > 1) {
+      // Operands: the index, then each carry's value before the switch. (A one-region switch
+      // is left alone: autodiff's customVjp markers are such identity switches.)
+      for (size_t j = 0; j < inst.results.size(); ++j)
+        if (std::all_of(inst.regions.begin(), inst.regions.end(),
+                        [&](const Region &r) { return r.yields[j] == inst.operands[j + 1]; }))
+          replacement[inst.results[j]] = inst.operands[j + 1];
+    }
+  }
+}
+
+void Program::forwardUnchangedValues() {
+  std::vector<ValueId> replacement(types_.size());
+  for (ValueId v = 0; v < replacement.size(); ++v)
+    replacement[v] = v;
+  forwardUnchanged(instructions_, replacement);
+  for (Slot &s : slots_) {
+    if (s.output == kNoValue)
+      continue;
+    s.output = resolve(replacement, s.output);
+    if (s.role == SlotRole::State && s.output == s.input)
+      s.output = kNoValue;
+  }
 }
 
 void Program::compact() {

@@ -24,6 +24,7 @@
 
 using namespace bst;
 using bst::testing::errorOf;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 namespace {
@@ -80,8 +81,7 @@ TEST(RandomStateTest, CompiledNormalMatchesEagerWithinTheTolerance) {
     double worst = 0;
     for (int64_t i = 0; i < n; ++i)
       worst = std::max(worst, std::abs(g[i] - w[i]) / (1 + std::abs(w[i])));
-    EXPECT_LE(worst, dtype == f32 ? kNormalToleranceF32 : kNormalToleranceF64)
-        << dtypeName(dtype);
+    EXPECT_LE(worst, dtype == f32 ? kNormalToleranceF32 : kNormalToleranceF64) << dtypeName(dtype);
     RecordProperty(absl::StrCat("worst_", dtypeName(dtype)).c_str(), absl::StrCat(worst));
     EXPECT_EQ(counterOf(compiled), n);
   }
@@ -285,6 +285,35 @@ TEST(RandomStateTest, UnusedDrawsStillAdvanceTheCounter) {
   auto g = jit([&] { return rng.uniform({8}) - rng.uniform({8}); });
   EXPECT_NE(g().toVector<float>(), std::vector<float>(8, 0.f));
   EXPECT_EQ(counterOf(rng), 1000 + 16);
+}
+
+TEST(RandomStateTest, TheKeyIsOnlyRead) {
+  // A draw writes the key back unchanged: the compiled function does not write its slot, so
+  // the key can be returned too, and a loop does not carry it.
+  RandomState rng(5, {.name = "rng"});
+  auto f = jit([&] {
+    Tensor u = rng.uniform({4});
+    return Tree::list({u, rng.key()});
+  });
+  EXPECT_EQ(f()[1].leaf().item<int64_t>(), 5);
+  EXPECT_THAT(f.lower().program,
+              ContainsRegex("state \"rng.key\" RandomState i64\\[\\] in %[0-9]+\n"));
+  auto g = jit([&] {
+    forLoop(3, [&] { rng.uniform({4}); });
+    return rng.key();
+  });
+  EXPECT_EQ(g().item<int64_t>(), 5);
+  EXPECT_EQ(counterOf(rng), 4 + 12);
+  EXPECT_THAT(g.lower().program, ContainsRegex("= for_loop %[0-9]+ \\{count=3\\} : i64\\[\\] \\{"));
+  // A draw in one branch of a cond: the key passes through the branch unchanged too.
+  auto h = jit([&](const Tensor &x) {
+    cond(
+        x > 0.f, [&] { rng.uniform({4}); }, [] {});
+    return rng.key();
+  });
+  EXPECT_EQ(h(Array::scalar<float>(1.f)).item<int64_t>(), 5);
+  EXPECT_EQ(h(Array::scalar<float>(-1.f)).item<int64_t>(), 5);
+  EXPECT_EQ(counterOf(rng), 4 + 12 + 4);
 }
 
 TEST(RandomStateTest, Errors) {

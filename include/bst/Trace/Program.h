@@ -108,6 +108,12 @@ public:
   void eliminateDeadCode();
   /// Replaces instructions equal to an earlier one (same op, operands, attributes) by it.
   void eliminateCommonSubexpressions();
+  /// Forwards values that pass through unchanged: a loop carry whose body yields it back as it
+  /// received it is removed from the loop and replaced by its initial value, as is the result
+  /// of a switch of two or more branches that all yield the value from before it; then a state
+  /// slot that would store its own input is not written (a state written back with the value
+  /// it had, e.g. a RandomState's key).
+  void forwardUnchangedValues();
   /// Renumbers values densely in definition order (inputs first), dropping unused ones.
   void compact();
 
