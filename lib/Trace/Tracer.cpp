@@ -543,6 +543,7 @@ TracedFunction Tracer::finish(const Tree &result) {
   if (!out_.checks.empty())
     out_.checkState = recordIndex_.at(StateAccess::identity(*checkState_));
   p.eliminateCommonSubexpressions();
+  p.forwardUnchangedValues();
   p.eliminateDeadCode();
   // A slot read by nothing and written by nothing need not be bound at all.
   std::vector<bool> used(p.numValues(), false);
