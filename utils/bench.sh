@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs bst's CUBA (and, once it exists, RNN) benchmarks and the peers in benchmarks/peers/ in one
+# Runs bst's CUBA and RNN benchmarks and the peers in benchmarks/peers/ in one
 # go and prints markdown tables: each system's median, its ratio to bst, build or compile time
 # apart, the CUBA scaling table (time per step at N = 4,000, 40,000, 400,000) and the issue's
 # targets checked. Installs the peers with utils/bootstrap.sh --peers.
@@ -22,7 +22,7 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1 ;;
     --no-peers) with_peers=0 ;;
     --out) out=${2:?--out needs a directory}; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

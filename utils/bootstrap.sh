@@ -18,7 +18,7 @@ for arg in "$@"; do
     # its cpp_standalone target builds a program with make and g++.
     --peers) packages+=(python3-brian python3-numpy python3-torch python3-matplotlib
                         python3-dev cython3 g++ make libopenblas0-pthread) ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
