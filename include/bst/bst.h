@@ -29,5 +29,6 @@
 #include "bst/Transform/Surrogate.h"
 #include "bst/Transform/ErrorIf.h"
 #include "bst/Transform/Random.h"
+#include "bst/Transform/Vmap.h"
 
 #endif // BST_BST_H

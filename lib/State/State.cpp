@@ -132,10 +132,15 @@ const StateKind &State::staticKind() {
   return kind;
 }
 
+/// See StateAccess::setAccessListener.
+static thread_local detail::StateAccess::AccessListener accessListener;
+
 Tree State::value() const {
   const StateImpl &s = *impl_;
   if (s.frame != currentTraceFrame()) [[unlikely]] {
     if (FrameObserver *observer = currentFrameObserver()) {
+      if (accessListener.fn) [[unlikely]]
+        accessListener.fn(accessListener.context, *this);
       Tree v = observer->readState(*this, s.value);
       if (hookDepth == 0 && hasHooks(s, HookPoint::read))
         fire(*this, s, HookPoint::read, v, nullptr);
@@ -150,9 +155,15 @@ Tree State::value() const {
   return s.value;
 }
 
-/// The observer that a write of `s` from the current frame goes to, if any.
-static FrameObserver *observerFor(const StateImpl &s) {
-  return s.frame == currentTraceFrame() ? nullptr : currentFrameObserver();
+/// The observer that a write of `state` from the current frame goes to, if any; tells the access
+/// listener first.
+static FrameObserver *observerFor(const State &state, const StateImpl &s) {
+  if (s.frame == currentTraceFrame())
+    return nullptr;
+  FrameObserver *observer = currentFrameObserver();
+  if (observer && accessListener.fn) [[unlikely]]
+    accessListener.fn(accessListener.context, state);
+  return observer;
 }
 
 static bool hasTracedLeaf(const Tree &t) {
@@ -178,7 +189,7 @@ static void checkNotLeaked(const StateImpl &s, const Tree &value, std::string_vi
 void State::setValue(Tree value) {
   StateImpl &s = *impl_;
   checkFrame(s, "write");
-  FrameObserver *observer = observerFor(s);
+  FrameObserver *observer = observerFor(*this, s);
   bool before = hasHooks(s, HookPoint::writeBefore);
   bool after = hasHooks(s, HookPoint::writeAfter);
   if (!observer)
@@ -215,10 +226,11 @@ void State::setValue(Tree value) {
 void State::restore(Tree value) {
   StateImpl &s = *impl_;
   checkFrame(s, "restore");
+  FrameObserver *observer = observerFor(*this, s);
   if (!s.signature.matches(value))
     throwSignatureError(s, value, "restore", false);
   checkNotLeaked(s, value, "restore");
-  if (FrameObserver *observer = observerFor(s)) {
+  if (observer) {
     observer->writeState(*this, value);
     if (hasHooks(s, HookPoint::restore))
       fire(*this, s, HookPoint::restore, value, &s.value);
@@ -266,6 +278,17 @@ HookHandle State::addHook(HookPoint point, HookFn fn, int priority) {
 }
 
 Tree &detail::StateAccess::stored(const State &state) { return state.impl_->value; }
+
+Signature &detail::StateAccess::frozenSignature(const State &state) {
+  return state.impl_->signature;
+}
+
+detail::StateAccess::AccessListener
+detail::StateAccess::setAccessListener(AccessListener listener) {
+  AccessListener previous = accessListener;
+  accessListener = listener;
+  return previous;
+}
 
 detail::SpinLock &detail::StateAccess::lock(const State &state) { return state.impl_->lock; }
 

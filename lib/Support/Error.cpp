@@ -30,6 +30,8 @@ const char *errorCodeName(ErrorCode code) {
     return "check";
   case ErrorCode::Incompatible:
     return "incompatible";
+  case ErrorCode::BatchAxis:
+    return "batch-axis";
   }
   return "unknown";
 }

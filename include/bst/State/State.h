@@ -63,6 +63,18 @@ std::string kindNameFromTypeId(const char *mangled);
 struct StateAccess {
   /// The stored value. The caller keeps its signature unchanged.
   static Tree &stored(const State &state);
+  /// The frozen signature. Only for a transformation that traces a function on another view of
+  /// the state (bst::vmap shows it one batch element) and puts value and signature back after.
+  static Signature &frozenSignature(const State &state);
+  /// Called on this thread just before a read, write or restore of a state of an outer frame
+  /// goes to the innermost frame's observer (a tracer), before the signature check. bst::vmap
+  /// uses it to show batched states one element while it traces.
+  struct AccessListener {
+    void (*fn)(void *context, const State &state) = nullptr;
+    void *context = nullptr;
+  };
+  /// Installs `listener` for this thread; returns the previous one (to be put back).
+  static AccessListener setAccessListener(AccessListener listener);
   /// Held while a compiled call reads or writes the state's buffers.
   static SpinLock &lock(const State &state);
   /// A key unique to the state while it lives.

@@ -32,6 +32,7 @@ enum class ErrorCode {
                        ///< has a malformed manifest.
   Incompatible = 10,   ///< An artifact built for another manifest format version or CPU.
   Check = 11,          ///< A bst::errorIf condition held (eagerly, or in a compiled call).
+  BatchAxis = 12,      ///< Under bst::vmap, a batched value written to a state not declared batched.
 };
 
 /// Returns a stable lower-case name for `code`, e.g. "signature".
@@ -68,6 +69,14 @@ class HookCancelled : public Error {
 public:
   explicit HookCancelled(const std::string &message)
       : Error(ErrorCode::HookCancelled, message) {}
+};
+
+/// Under bst::vmap, a value that carries the batch axis written to a state that is neither a
+/// BatchState nor in VmapOptions::inStates or outStates (bst/Transform/Vmap.h); every state keeps
+/// its value.
+class BatchAxisError : public Error {
+public:
+  explicit BatchAxisError(const std::string &message) : Error(ErrorCode::BatchAxis, message) {}
 };
 
 /// One bst::errorIf compiled into a function: its message (with `{}` placeholders) and the
