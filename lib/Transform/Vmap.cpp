@@ -56,8 +56,8 @@ Tensor moveAxis(const Tensor &t, int64_t from, int64_t to) {
 int64_t normalizeAxis(int64_t axis, int64_t rank, const std::string &what) {
   if (axis < -rank || axis >= rank)
     throw Error(ErrorCode::InvalidArgument,
-                absl::StrCat("vmap: batch axis ", axis, " is out of range for ", what,
-                             " of rank ", rank, ": use an axis in [", -rank, ", ", rank,
+                absl::StrCat("vmap: batch axis ", axis, " is out of range for ", what, " of rank ",
+                             rank, ": use an axis in [", -rank, ", ", rank,
                              ") or bst::notBatched"));
   return axis < 0 ? axis + rank : axis;
 }
@@ -156,8 +156,8 @@ Tensor batchMatMul(const Batch &batch, const std::vector<Tensor> &x, const std::
   if (lhs.rank() == 3)
     return apply(OpKind::MatMul, {lhs, rhs}); // [B,m,k] x [B,k,n]: the batched primitive
   std::vector<int64_t> l = dims(lhs), r = dims(rhs);
-  Tensor out = apply(OpKind::MatMul, {reshape(lhs, {n * l[1], l[2], l[3]}),
-                                      reshape(rhs, {n * r[1], r[2], r[3]})});
+  Tensor out = apply(OpKind::MatMul,
+                     {reshape(lhs, {n * l[1], l[2], l[3]}), reshape(rhs, {n * r[1], r[2], r[3]})});
   return reshape(out, {n, l[1], l[2], r[3]});
 }
 
@@ -447,7 +447,8 @@ private:
       std::vector<int64_t> shape = leaf.shape.toVector();
       if (shape.empty())
         throw Error(ErrorCode::InvalidArgument,
-                    absl::StrCat("vmap: ", state.describe(), " is batched (", state.signature().toString(),
+                    absl::StrCat("vmap: ", state.describe(), " is batched (",
+                                 state.signature().toString(),
                                  ") but has a scalar leaf, which has no batch axis: batched "
                                  "states carry the batch at axis 0 of every leaf. Give it a "
                                  "leading batch axis, or leave it out of inStates/outStates"));
@@ -536,8 +537,9 @@ Tree vmapCall(const TreeFunction &fn, const std::vector<Tree> &args, const VmapO
       int64_t axis = normalizeAxis(*inAxes[a], static_cast<int64_t>(shape.size()), what);
       if (size && shape[axis] != *size)
         throw Error(ErrorCode::InvalidArgument,
-                    absl::StrCat("vmap: ", what, " has ", shape[axis], " elements along its batch axis ",
-                                 axis, " where the batch has ", *size,
+                    absl::StrCat("vmap: ", what, " has ", shape[axis],
+                                 " elements along its batch axis ", axis, " where the batch has ",
+                                 *size,
                                  ": give every batched argument and state the same batch size"));
       size = shape[axis];
       argLeaves.push_back(moveAxis(t, axis, 0));
@@ -610,9 +612,11 @@ Tree vmapCall(const TreeFunction &fn, const std::vector<Tree> &args, const VmapO
       continue;
     if (s.role == SlotRole::Result) {
       Tensor leaf = batch.batchedValue(s.output);
-      int64_t axis = options.outAxes.empty() ? 0 : options.outAxes[options.outAxes.size() == 1 ? 0 : s.index];
-      axis = normalizeAxis(axis, static_cast<int64_t>(leaf.rank()),
-                           absl::StrCat("result leaf ", s.index, " (", leaf.abstract().toString(), ")"));
+      int64_t axis =
+          options.outAxes.empty() ? 0 : options.outAxes[options.outAxes.size() == 1 ? 0 : s.index];
+      axis = normalizeAxis(
+          axis, static_cast<int64_t>(leaf.rank()),
+          absl::StrCat("result leaf ", s.index, " (", leaf.abstract().toString(), ")"));
       outLeaves[s.index] = moveAxis(leaf, 0, axis);
       continue;
     }
@@ -647,13 +651,12 @@ Tree stackStates(const std::vector<StateMap> &copies) {
       const State &s = copy.at(path);
       if (s.signature() != state.signature())
         throw Error(ErrorCode::InvalidArgument,
-                    absl::StrCat("stackStates: the copies differ at '", path, "': ",
-                                 state.signature().toString(), " and ",
+                    absl::StrCat("stackStates: the copies differ at '", path,
+                                 "': ", state.signature().toString(), " and ",
                                  s.signature().toString(), ". Stack copies of one model"));
       std::vector<Tensor> leaves = s.value().leaves();
       for (size_t k = 0; k < leaves.size(); ++k)
-        perLeaf[k].push_back(
-            reshape(leaves[k], detail::prepend(1, detail::dims(leaves[k]))));
+        perLeaf[k].push_back(reshape(leaves[k], detail::prepend(1, detail::dims(leaves[k]))));
     }
     std::vector<Tensor> stacked;
     for (const std::vector<Tensor> &leaf : perLeaf)

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bst/Transform/Vmap.h"
+#include "../TestUtil.h"
 #include "bst/Graph/Graph.h"
 #include "bst/Graph/Module.h"
 #include "bst/Jit/Jit.h"
@@ -17,7 +18,6 @@
 #include "bst/Transform/ControlFlow.h"
 #include "bst/Transform/ErrorIf.h"
 #include "bst/Transform/Random.h"
-#include "../TestUtil.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -130,8 +130,8 @@ void checkCase(const Case &c, std::mt19937 &rng) {
   int64_t outRank = static_cast<int64_t>(perElement[0].rank());
   int64_t outAxis = std::uniform_int_distribution<int64_t>(0, outRank)(rng);
   Tensor want = stackAlong(perElement, outAxis);
-  std::string what = c.name + " (batch " + std::to_string(batch) + ", out axis " +
-                     std::to_string(outAxis) + ")";
+  std::string what =
+      c.name + " (batch " + std::to_string(batch) + ", out axis " + std::to_string(outAxis) + ")";
 
   auto vm = vmap(c.fn, {.inAxes = inAxes, .outAxes = {outAxis}});
   if (std::all_of(inAxes.begin(), inAxes.end(), [](auto a) { return !a; })) {
@@ -139,7 +139,8 @@ void checkCase(const Case &c, std::mt19937 &rng) {
     return;
   }
   expectNear(vm(args[0], args[1], args[2]), want, what + " eager", 1e-9);
-  auto compiled = jit([&](const Tensor &x, const Tensor &y, const Tensor &z) { return vm(x, y, z); });
+  auto compiled =
+      jit([&](const Tensor &x, const Tensor &y, const Tensor &z) { return vm(x, y, z); });
   expectNear(compiled(args[0], args[1], args[2]), want, what + " jit", 1e-9);
 }
 
@@ -152,64 +153,129 @@ std::vector<Case> ruleCases() {
       {"scalar-ops", {{4}, {}}, {}, [](T x, T y, T) { return pow(abs(x) + 1.0, y) + y; }},
       {"compare-select", {{3}, {3}}, {}, [](T x, T y, T) { return where(x > y, x, y * 2.0); }},
       {"logic", {{5}, {5}}, {b, b}, [](T x, T y, T) { return cast(x && !y, DType::f64); }},
-      {"cast-int", {{4}}, {}, [](T x, T, T) { return cast(cast(x * 3.0, DType::i32) + 1, DType::f64); }},
-      {"reduce", {{3, 4}}, {}, [](T x, T, T) { return sum(x, {1}) + reduceMax(x, 1) - reduceMin(x, {0, 1}); }},
+      {"cast-int",
+       {{4}},
+       {},
+       [](T x, T, T) { return cast(cast(x * 3.0, DType::i32) + 1, DType::f64); }},
+      {"reduce",
+       {{3, 4}},
+       {},
+       [](T x, T, T) {
+         return sum(x, {1}) + reduceMax(x, 1) - reduceMin(x, {0, 1});
+       }},
       {"mean-all", {{2, 3}}, {}, [](T x, T, T) { return mean(x) + 0.0 * x; }},
       {"argmax", {{3, 4}}, {}, [](T x, T, T) { return cast(argmax(x, 1), DType::f64); }},
       {"matmul", {{3, 4}, {4, 2}}, {}, [](T x, T y, T) { return matmul(x, y); }},
       {"matmul-vector", {{4}, {4, 3}}, {}, [](T x, T y, T) { return matmul(x, y); }},
       {"matmul-stack", {{2, 3, 4}, {2, 4, 2}}, {}, [](T x, T y, T) { return matmul(x, y); }},
-      {"reshape-transpose", {{2, 3, 2}}, {}, [](T x, T, T) { return transpose(reshape(x, {3, 4}), {1, 0}); }},
-      {"broadcast", {{3}}, {}, [](T x, T, T) { return broadcastTo(x, {2, 3}); }},
-      {"concat-slice", {{4, 3}, {2, 3}}, {}, [](T x, T y, T) { return slice(concatenate({x, y}, 0), {1, 0}, {6, 3}, {2, 1}); }},
+      {"reshape-transpose",
+       {{2, 3, 2}},
+       {},
+       [](T x, T, T) {
+         return transpose(reshape(x, {3, 4}), {1, 0});
+       }},
+      {"broadcast",
+       {{3}},
+       {},
+       [](T x, T, T) {
+         return broadcastTo(x, {2, 3});
+       }},
+      {"concat-slice",
+       {{4, 3}, {2, 3}},
+       {},
+       [](T x, T y, T) {
+         return slice(concatenate({x, y}, 0), {1, 0}, {6, 3}, {2, 1});
+       }},
       {"gather", {{5, 3}, {4}}, {f, i}, [](T x, T idx, T) { return gather(x, idx, 0); }, 5},
       {"gather-axis1", {{2, 4}, {3}}, {f, i}, [](T x, T idx, T) { return gather(x, idx, 1); }, 4},
-      {"scatter-add", {{5}, {3}, {3}}, {f, i, f}, [](T x, T idx, T u) { return scatterAdd(x, idx, u); }, 5},
-      {"dynamic-slice", {{6, 2}, {}}, {f, i}, [](T x, T s, T) { return dynamicSlice(x, {s, 0}, {3, 2}); }, 6},
-      {"dynamic-update", {{6}, {2}, {}}, {f, f, i}, [](T x, T u, T s) { return dynamicUpdateSlice(x, u, {s}); }, 6},
+      {"scatter-add",
+       {{5}, {3}, {3}},
+       {f, i, f},
+       [](T x, T idx, T u) { return scatterAdd(x, idx, u); },
+       5},
+      {"dynamic-slice",
+       {{6, 2}, {}},
+       {f, i},
+       [](T x, T s, T) {
+         return dynamicSlice(x, {s, 0}, {3, 2});
+       },
+       6},
+      {"dynamic-update",
+       {{6}, {2}, {}},
+       {f, f, i},
+       [](T x, T u, T s) { return dynamicUpdateSlice(x, u, {s}); },
+       6},
       {"iota-constant", {{3}}, {}, [](T x, T, T) { return x + arange(3, DType::f64) + 1.5; }},
-      {"philox", {{}, {}}, {DType::i64, DType::i64}, [](T key, T ctr, T) {
+      {"philox",
+       {{}, {}},
+       {DType::i64, DType::i64},
+       [](T key, T ctr, T) {
          OpAttrs attrs;
          attrs.shape = {3};
          attrs.dtype = DType::f64;
          return detail::apply(OpKind::Philox, {key, ctr}, attrs);
-       }, 1000},
-      {"event-sum", {{4}, {4}}, {b, f}, [](T spikes, T w, T) {
+       },
+       1000},
+      {"event-sum",
+       {{4}, {4}},
+       {b, f},
+       [](T spikes, T w, T) {
          Connectivity c(4, 3, Array::fromVector<int32_t>({0, 1, 2, 3, 4}, {5}),
                         Array::fromVector<int32_t>({0, 2, 1, 0}, {4}),
                         Array::fromVector<double>({1, 2, 3, 4}, {4}));
          return eventSum(c, spikes) * sum(w);
        }},
-      {"for-loop", {{3}, {3}}, {}, [](T x, T y, T) {
+      {"for-loop",
+       {{3}, {3}},
+       {},
+       [](T x, T y, T) {
          State acc{Tree(x)};
-         forLoop(3, [&](const Tensor &k) { acc.setValue(acc.value().leaf() * 0.5 + y * cast(k, DType::f64)); });
+         forLoop(3, [&](const Tensor &k) {
+           acc.setValue(acc.value().leaf() * 0.5 + y * cast(k, DType::f64));
+         });
          return acc.value().leaf();
        }},
-      {"scan", {{4, 2}, {2}}, {}, [](T xs, T c0, T) {
-         ScanResult r = scan([](const Tree &c, const Tree &x) {
-           Tensor next = c.leaf() + x.leaf();
-           return ScanResult{next, next * 2.0};
-         }, c0, xs);
+      {"scan",
+       {{4, 2}, {2}},
+       {},
+       [](T xs, T c0, T) {
+         ScanResult r = scan(
+             [](const Tree &c, const Tree &x) {
+               Tensor next = c.leaf() + x.leaf();
+               return ScanResult{next, next * 2.0};
+             },
+             c0, xs);
          return r.ys.leaf() + r.carry.leaf();
        }},
-      {"while-batched-predicate", {{}, {}}, {}, [](T x, T limit, T) {
+      {"while-batched-predicate",
+       {{}, {}},
+       {},
+       [](T x, T limit, T) {
          State v{Tree(abs(x) + 0.1)};
          whileLoop([&] { return v.value().leaf() < abs(limit) * 10.0; },
                    [&] { v.setValue(v.value().leaf() * 2.0); });
          return v.value().leaf();
        }},
-      {"cond-batched-predicate", {{}, {3}}, {}, [](T p, T x, T) {
+      {"cond-batched-predicate",
+       {{}, {3}},
+       {},
+       [](T p, T x, T) {
          State out{Tree(x)};
-         cond(p > 0.0, [&] { out.setValue(out.value().leaf() + 1.0); },
-              [&] { out.setValue(out.value().leaf() * x); });
+         cond(
+             p > 0.0, [&] { out.setValue(out.value().leaf() + 1.0); },
+             [&] { out.setValue(out.value().leaf() * x); });
          return out.value().leaf();
        }},
-      {"switch", {{}, {2}}, {i, f}, [](T k, T x, T) {
+      {"switch",
+       {{}, {2}},
+       {i, f},
+       [](T k, T x, T) {
          State out{Tree(x)};
          switchCase(k, {[&] { out.setValue(x + 1.0); }, [&] { out.setValue(x * 3.0); },
                         [&] { out.setValue(-x); }});
          return out.value().leaf();
-       }, 4},
+       },
+       4},
   };
 }
 
@@ -222,6 +288,20 @@ TEST(VmapRules, EveryPrimitiveFamilyMatchesThePerElementLoop) {
       if (::testing::Test::HasFatalFailure())
         return;
     }
+}
+
+TEST(VmapRules, NestedVmapMapsBothAxes) {
+  std::mt19937 rng(5);
+  Tensor xs = randomArray(rng, {3, 4, 2}, DType::f64), w = randomArray(rng, {2, 2}, DType::f64);
+  auto row = [&](const Tensor &x) { return sum(tanh(matmul(x, w))); };
+  auto inner = vmap(row);                                        // [4, 2] -> [4]
+  auto outer = vmap([&](const Tensor &x) { return inner(x); }, {.outAxes = {1}}); // -> [4, 3]
+  Tensor got = outer(xs);
+  ASSERT_EQ(got.shape(), Shape({4, 3}));
+  for (int64_t a = 0; a < 3; ++a)
+    for (int64_t b = 0; b < 4; ++b)
+      EXPECT_NEAR(got.toVector<double>()[b * 3 + a],
+                  row(elementOf(elementOf(xs, 0, a), 0, b)).item<double>(), 1e-12);
 }
 
 //===----------------------------------------------------------------------===//
@@ -281,7 +361,8 @@ TEST(VmapStates, BatchStateUnderJit) {
   std::mt19937 rng(2);
   Integrator net(4, 6);
   Tensor xs = randomArray(rng, {4, 6}, DType::f64);
-  auto step = jit([&](const Tensor &x) { return vmap([&](const Tensor &e) { return net(e); })(x); });
+  auto step =
+      jit([&](const Tensor &x) { return vmap([&](const Tensor &e) { return net(e); })(x); });
   Tensor v0 = net.v.value().leaf();
   Tensor out = step(xs);
   Tensor want = integratorStep(v0, xs, net.tau.value().leaf());
@@ -304,11 +385,12 @@ TEST(VmapStates, InStatesBatchOtherKinds) {
   std::vector<double> want = {12, 24, 16, 28, 20, 32};
   EXPECT_EQ(h.value().leaf().toVector<double>(), want);
   EXPECT_EQ(out.shape(), Shape({2, 3}));
-  EXPECT_EQ(out.toVector<double>(), transpose(Tensor(Array::fromVector(want, {3, 2}))).toVector<double>());
+  EXPECT_EQ(out.toVector<double>(),
+            transpose(Tensor(Array::fromVector(want, {3, 2}))).toVector<double>());
   // outStates are batched states as well.
   HiddenState g(Array::fromVector<double>({1, 2, 3}, {3}));
-  vmap([&](const Tensor &in) { g.setValue(g.value().leaf() + in); }, {.outStates = {{"g", g}}})(
-      Tensor(Array::fromVector<double>({1, 1, 1}, {3})));
+  vmap([&](const Tensor &in) { g.setValue(g.value().leaf() + in); },
+       {.outStates = {{"g", g}}})(Tensor(Array::fromVector<double>({1, 1, 1}, {3})));
   EXPECT_EQ(g.value().leaf().toVector<double>(), (std::vector<double>{2, 3, 4}));
 }
 
@@ -345,7 +427,8 @@ TEST(VmapStates, BatchedWriteToAnUnbatchedStateThrowsAndChangesNothing) {
   }
   // Declared batched, the same write is accepted (once `last` carries the batch axis).
   HiddenState lastBatched(zeros({3, 2}, DType::f64));
-  vmap([&](const Tensor &x) { lastBatched.setValue(x * 2.0); }, {.outStates = {{"last", lastBatched}}})(xs);
+  vmap([&](const Tensor &x) { lastBatched.setValue(x * 2.0); },
+       {.outStates = {{"last", lastBatched}}})(xs);
   EXPECT_EQ(lastBatched.value().leaf().toVector<double>(), std::vector<double>(6, 2.0));
 }
 
@@ -367,7 +450,8 @@ TEST(VmapStates, RandomDrawsAreSharedUnlessTheKeyIsBatched) {
     return g.normal({2}, 0, 1, DType::f64);
   };
   for (bool underJit : {false, true}) {
-    Tensor got = underJit ? jit([&](const Tensor &k) { return vmap(draw)(k); })(keys) : vmap(draw)(keys);
+    Tensor got =
+        underJit ? jit([&](const Tensor &k) { return vmap(draw)(k); })(keys) : vmap(draw)(keys);
     for (int64_t b = 0; b < 3; ++b) {
       RandomState g(5 + b);
       expectNear(elementOf(got, 0, b), g.normal({2}, 0, 1, DType::f64), "per-element key", 0);
@@ -381,13 +465,18 @@ TEST(VmapErrors, AxesAndSizes) {
   EXPECT_THAT(errorOf([&] { vmap(add)(a, b); }), HasSubstr("the same batch size"));
   EXPECT_THAT(errorOf([&] { vmap(add, {.inAxes = {0}})(a, b); }),
               HasSubstr("inAxes has 1 entries but the function has 2 traced arguments"));
-  EXPECT_THAT(errorOf([&] { vmap(add, {.inAxes = {2, 0}})(a, a); }),
+  EXPECT_THAT(errorOf([&] {
+                vmap(add, {.inAxes = {2, 0}})(a, a);
+              }),
               HasSubstr("batch axis 2 is out of range for argument 0 (f32[3,2]) of rank 2"));
-  EXPECT_THAT(errorOf([&] { vmap(add, {.inAxes = {notBatched, notBatched}})(a, a); }),
+  EXPECT_THAT(errorOf([&] {
+                vmap(add, {.inAxes = {notBatched, notBatched}})(a, a);
+              }),
               HasSubstr("nothing is batched"));
   BatchState wrongSize(zeros({5, 2}));
-  EXPECT_THAT(errorOf([&] { vmap([&](const Tensor &x) { return x + wrongSize.value().leaf(); })(a); }),
-              HasSubstr("has 5 elements along axis 0 where the batch has 3"));
+  EXPECT_THAT(
+      errorOf([&] { vmap([&](const Tensor &x) { return x + wrongSize.value().leaf(); })(a); }),
+      HasSubstr("has 5 elements along axis 0 where the batch has 3"));
   EXPECT_EQ(wrongSize.value().leaf().shape(), Shape({5, 2})); // the view was put back
 }
 
@@ -410,7 +499,8 @@ struct Linear : Module {
   BST_MODULE(Linear)
   ParamState w, b;
   HiddenState calls;
-  Linear(Array w0, Array b0) : w(std::move(w0)), b(std::move(b0)), calls(Array::scalar<int32_t>(0)) {
+  Linear(Array w0, Array b0)
+      : w(std::move(w0)), b(std::move(b0)), calls(Array::scalar<int32_t>(0)) {
     registerState("w", w);
     registerState("b", b);
     registerState("calls", calls);
@@ -458,7 +548,8 @@ TEST(VmapEnsemble, EightCopiesThroughSplitAndMerge) {
     const Tree &next = both[1];
     ASSERT_EQ(ys.shape(), Shape({8, 5, 2}));
     for (int k = 0; k < 8; ++k) {
-      expectNear(elementOf(ys, 0, k), tanh(matmul(x, copies[k]->w.value().leaf()) + copies[k]->b.value().leaf()),
+      expectNear(elementOf(ys, 0, k),
+                 tanh(matmul(x, copies[k]->w.value().leaf()) + copies[k]->b.value().leaf()),
                  "copy " + std::to_string(k), 1e-12);
     }
     EXPECT_EQ(next["calls"].leaf().toVector<int32_t>(), std::vector<int32_t>(8, 1));

@@ -96,8 +96,8 @@ public:
 private:
   template <class G, class... Args> Tree call(G &g, const Args &...args) {
     detail::BoundFunction<G, Args...> bound(g, args...);
-    return detail::vmapCall([&](const std::vector<Tree> &t) { return bound(t); },
-                            bound.treeArgs(), options_);
+    return detail::vmapCall([&](const std::vector<Tree> &t) { return bound(t); }, bound.treeArgs(),
+                            options_);
   }
 
   F fn_;
