@@ -43,6 +43,8 @@ constexpr int kMaxNesting = 256;
 /// 10,000 unary minuses overflowed the stack). bst's modules have a few.
 constexpr int kMaxOperators = 256;
 
+/// The element type of `d`'s tensors in bst's modules; bools are stored as bytes (i8), see
+/// Lowering.cpp's storageType.
 Type elementType(MLIRContext &ctx, DType d) {
   Builder b(&ctx);
   switch (d) {
@@ -55,7 +57,7 @@ Type elementType(MLIRContext &ctx, DType d) {
   case DType::i64:
     return b.getI64Type();
   case DType::boolean:
-    return b.getI1Type();
+    return b.getI8Type();
   }
   return {};
 }
@@ -279,7 +281,13 @@ LogicalResult checkSignature(func::FuncOp func, const runtime::Manifest &m) {
   for (const runtime::SlotInfo &s : m.slots) {
     Type actual = func.getArgument(s.index).getType();
     Type expected = tensorType(ctx, s.type);
-    if (actual != expected)
+    // Modules saved before bools were stored as bytes have i1 bool tensors; they still compile.
+    Type legacy = s.type.dtype == DType::boolean
+                      ? RankedTensorType::get(llvm::ArrayRef<int64_t>(s.type.shape.begin(),
+                                                                      s.type.shape.end()),
+                                              Builder(&ctx).getI1Type())
+                      : expected;
+    if (actual != expected && actual != legacy)
       return func.emitError()
              << "argument " << s.index << " of '" << m.function << "' is "
              << actual << " but the manifest's slot '" << s.name << "' is "
@@ -375,9 +383,9 @@ std::string exportModule(std::string_view mlirText,
                                s.name, "' is ", s.type.toString(),
                                " but its value is ",
                                c.value.abstract().toString()));
-    RankedTensorType type = tensorType(ctx, s.type);
+    auto type = cast<RankedTensorType>(func.getArgument(s.index).getType());
     DenseElementsAttr value;
-    if (s.type.dtype == DType::boolean) {
+    if (type.getElementType().isInteger(1)) { // a module from before bools were bytes
       auto bytes = static_cast<const uint8_t *>(c.value.rawData());
       llvm::SmallVector<bool> bits(bytes, bytes + c.value.numElements());
       value = DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));

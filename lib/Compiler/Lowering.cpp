@@ -36,6 +36,22 @@ namespace {
 
 bool isFloat(DType d) { return d == DType::f32 || d == DType::f64; }
 
+/// An element read from a tensor as bst computes with it: a bool's byte (i8) becomes an i1.
+Value loaded(OpBuilder &b, Location loc, Value x) {
+  if (!x.getType().isInteger(8))
+    return x;
+  Value zero = b.create<arith::ConstantOp>(loc, b.getIntegerAttr(x.getType(), 0));
+  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, x, zero);
+}
+
+/// A computed element as a tensor stores it: an i1 becomes a bool's byte (0 or 1).
+Value stored(OpBuilder &b, Location loc, Value x) {
+  if (!x.getType().isInteger(1))
+    return x;
+  return b.create<arith::ExtUIOp>(loc, b.getI8Type(), x);
+}
+
+
 class Lowering {
 public:
   Lowering(MLIRContext &ctx, const Program &program, bool hostCallbacks)
@@ -60,14 +76,18 @@ private:
     }
     llvm_unreachable("unknown dtype");
   }
+  /// The element type of tensors (and so of memrefs and slots): bool elements are the bytes they
+  /// are in memory (i8, 0 or 1), so that LLVM loads and stores them 16 or 64 at a time; as `i1`
+  /// a vector of bools is a bit mask in LLVM, assembled and split one bit at a time.
+  Type storageType(DType d) { return d == DType::boolean ? b_.getI8Type() : elementType(d); }
   RankedTensorType tensorType(const AbstractArray &a) {
     return RankedTensorType::get(llvm::ArrayRef<int64_t>(a.shape.begin(), a.shape.end()),
-                                 elementType(a.dtype));
+                                 storageType(a.dtype));
   }
   const AbstractArray &typeOf(ValueId v) { return program_.type(v); }
   Value empty(const AbstractArray &a) {
     return b_.create<tensor::EmptyOp>(loc_, llvm::ArrayRef<int64_t>(a.shape.begin(), a.shape.end()),
-                                      elementType(a.dtype));
+                                      storageType(a.dtype));
   }
 
   using BodyFn = std::function<Value(OpBuilder &, Location, ValueRange)>;
@@ -148,7 +168,7 @@ private:
   /// A rank-0 elementwise value read only by groups: not emitted; groups recompute it.
   bool isInlinedScalar(const BlockPlan &plan, const Instruction &inst);
   Value scalarFromTensor(Value t) {
-    return b_.create<tensor::ExtractOp>(loc_, t, ValueRange{});
+    return loaded(b_, loc_, b_.create<tensor::ExtractOp>(loc_, t, ValueRange{}));
   }
   AffineMap broadcastMap(const Instruction &inst);
 
@@ -164,6 +184,14 @@ private:
   std::vector<int> groupOf_;                       // value -> group that computes it, or -1
   std::vector<const Instruction *> definedBy_;     // value -> instruction defining it
 };
+
+/// 0 <= i < extent, for an index i.
+Value inBounds(OpBuilder &b, Location loc, Value i, Value extent) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value notBelow = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, zero);
+  Value below = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, extent);
+  return b.create<arith::AndIOp>(loc, notBelow, below);
+}
 
 bool isElementwise(OpKind kind) {
   return kind <= OpKind::Cast && kind != OpKind::Constant;
@@ -182,7 +210,10 @@ Value Lowering::generic(ValueRange ins, ArrayRef<AffineMap> inMaps, const Abstra
   auto op = b_.create<linalg::GenericOp>(
       loc_, TypeRange{tensorType(result)}, ins, ValueRange{empty(result)}, maps, iterators,
       [&](OpBuilder &b, Location loc, ValueRange args) {
-        b.create<linalg::YieldOp>(loc, body(b, loc, args.drop_back()));
+        SmallVector<Value> in;
+        for (Value a : args.drop_back())
+          in.push_back(loaded(b, loc, a));
+        b.create<linalg::YieldOp>(loc, stored(b, loc, body(b, loc, in)));
       });
   return op.getResult(0);
 }
@@ -456,7 +487,7 @@ Value Lowering::reshape(const Instruction &inst, Value x) {
     if (!viaScalar)
       shape.push_back(in.shape.numElements());
     flat = b_.create<tensor::CollapseShapeOp>(
-        loc_, RankedTensorType::get(shape, elementType(in.dtype)), x, re);
+        loc_, RankedTensorType::get(shape, storageType(in.dtype)), x, re);
   }
   if (out.shape.rank() == 1 || out.shape.rank() == 0) {
     if (out.shape.rank() == 0 || in.shape.rank() != 0)
@@ -471,8 +502,8 @@ Value Lowering::reshape(const Instruction &inst, Value x) {
   return b_.create<tensor::ExpandShapeOp>(loc_, tensorType(out), flat, re);
 }
 
-/// The identity of `kind`'s reduction for element type `t`.
-static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t) {
+/// The identity of reduction `kind` in type `t` (a bool's storage type, i8, for bools).
+static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t, bool boolean = false) {
   if (auto ft = dyn_cast<FloatType>(t)) {
     if (kind == OpKind::ReduceSum)
       return b.getFloatAttr(ft, 0.0);
@@ -481,7 +512,7 @@ static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t) {
                                   : std::numeric_limits<double>::infinity());
   }
   unsigned bits = t.getIntOrFloatBitWidth();
-  if (bits == 1) // bool: sum and max are "or" (identity false), min is "and" (identity true)
+  if (boolean) // sum and max are "or" (identity false), min is "and" (identity true)
     return b.getIntegerAttr(t, kind == OpKind::ReduceMin ? 1 : 0);
   if (kind == OpKind::ReduceSum)
     return b.getIntegerAttr(t, 0);
@@ -492,7 +523,8 @@ static TypedAttr reductionIdentity(OpBuilder &b, OpKind kind, Type t) {
 Value Lowering::reduce(const Instruction &inst, Value x) {
   const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   unsigned rank = in.shape.rank();
-  Type t = elementType(out.dtype);
+  // Bools are reduced as their bytes (0 or 1): or, and.
+  Type t = storageType(out.dtype);
   bool fp = isFloat(out.dtype), boolean = out.dtype == DType::boolean;
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   SmallVector<AffineExpr> outExprs;
@@ -504,13 +536,15 @@ Value Lowering::reduce(const Instruction &inst, Value x) {
     }
     outExprs.push_back(b_.getAffineDimExpr(d));
   }
-  Value init = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, inst.kind, t));
+  Value init = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, inst.kind, t, boolean));
   Value filled = b_.create<linalg::FillOp>(loc_, init, empty(out)).getResult(0);
   SmallVector<AffineMap> maps{b_.getMultiDimIdentityMap(rank),
                               AffineMap::get(rank, 0, outExprs, &ctx_)};
   auto op = b_.create<linalg::GenericOp>(
       loc_, TypeRange{tensorType(out)}, ValueRange{x}, ValueRange{filled}, maps, iterators,
-      [&](OpBuilder &b, Location loc, ValueRange a) {
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        // A host may pass any nonzero byte as true: reduce 0 or 1.
+        SmallVector<Value> a{boolean ? stored(b, loc, loaded(b, loc, args[0])) : args[0], args[1]};
         Value r;
         switch (inst.kind) {
         case OpKind::ReduceSum:
@@ -539,7 +573,7 @@ Value Lowering::argMax(const Instruction &inst, Value x) {
   const AbstractArray &in = typeOf(inst.operands[0]), &out = typeOf(inst.result());
   unsigned rank = in.shape.rank();
   int64_t axis = inst.attrs.axis;
-  Type t = elementType(in.dtype);
+  Type t = storageType(in.dtype); // bools compared as their bytes, 0 or 1
   bool fp = isFloat(in.dtype);
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   iterators[axis] = utils::IteratorType::reduction;
@@ -549,14 +583,19 @@ Value Lowering::argMax(const Instruction &inst, Value x) {
       outExprs.push_back(b_.getAffineDimExpr(d));
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, &ctx_);
   AbstractArray valueType{out.shape, in.dtype};
-  Value bestInit = b_.create<arith::ConstantOp>(loc_, reductionIdentity(b_, OpKind::ReduceMax, t));
+  Value bestInit = b_.create<arith::ConstantOp>(
+      loc_, reductionIdentity(b_, OpKind::ReduceMax, t, in.dtype == DType::boolean));
   Value best = b_.create<linalg::FillOp>(loc_, bestInit, empty(valueType)).getResult(0);
   Value idxInit = b_.create<arith::ConstantOp>(loc_, b_.getI64IntegerAttr(0));
   Value idx = b_.create<linalg::FillOp>(loc_, idxInit, empty(out)).getResult(0);
   auto op = b_.create<linalg::GenericOp>(
       loc_, TypeRange{tensorType(valueType), tensorType(out)}, ValueRange{x},
       ValueRange{best, idx}, SmallVector<AffineMap>{b_.getMultiDimIdentityMap(rank), outMap, outMap},
-      iterators, [&](OpBuilder &b, Location loc, ValueRange a) {
+      iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
+        // A host may pass any nonzero byte as true: compare 0 or 1.
+        bool boolean = in.dtype == DType::boolean;
+        SmallVector<Value> a{boolean ? stored(b, loc, loaded(b, loc, args[0])) : args[0], args[1],
+                             args[2]};
         Value i = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
                                                b.create<linalg::IndexOp>(loc, axis));
         Value take;
@@ -638,9 +677,11 @@ Value Lowering::constant(const Instruction &inst) {
   case DType::i64:
     attr = DenseElementsAttr::get(type, ArrayRef<int64_t>(a.data<int64_t>(), a.numElements()));
     break;
-  case DType::boolean:
-    attr = DenseElementsAttr::get(type, ArrayRef<bool>(a.data<bool>(), a.numElements()));
+  case DType::boolean: {
+    std::vector<int8_t> bytes(a.data<bool>(), a.data<bool>() + a.numElements());
+    attr = DenseElementsAttr::get(type, ArrayRef<int8_t>(bytes));
     break;
+  }
   }
   return b_.create<arith::ConstantOp>(loc_, attr);
 }
@@ -838,11 +879,8 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
       SmallVector<Value> idxCoords(ivs.begin() + axis, ivs.begin() + axis + idxRank);
       Value raw = b.create<tensor::ExtractOp>(loc, indices, idxCoords);
       Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), raw);
-      Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
       Value extent = b.create<arith::ConstantIndexOp>(loc, in.shape[axis]);
-      Value inRange = b.create<arith::AndIOp>(
-          loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, i, zero),
-          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, i, extent));
+      Value inRange = inBounds(b, loc, i, extent);
       auto ifOp = b.create<scf::IfOp>(
           loc, inRange,
           [&](OpBuilder &tb, Location l) {
@@ -920,47 +958,76 @@ Value Lowering::eventSum(const Instruction &inst) {
     Value i = b.create<arith::IndexCastOp>(loc, b.getIndexType(), r);
     return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, i, c0), nnzCount);
   };
+  // Adds row i of the connectivity to the accumulator.
+  auto addRow = [&](OpBuilder &tb, Location l, Value i, Value acc) -> Value {
+    Value next = tb.create<arith::AddIOp>(l, i, c1);
+    Value begin =
+        clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId], ValueRange{i}));
+    Value end =
+        clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId], ValueRange{next}));
+    auto row = tb.create<scf::ForOp>(
+        l, begin, end, c1, ValueRange{acc},
+        [&](OpBuilder &rb, Location rl, Value j, ValueRange racc) {
+          Value col = rb.create<arith::IndexCastOp>(
+              rl, rb.getIndexType(),
+              rb.create<tensor::ExtractOp>(rl, values_[colsId], ValueRange{j}));
+          Value inRange = inBounds(rb, rl, col, postCount);
+          auto add = rb.create<scf::IfOp>(
+              rl, inRange,
+              [&](OpBuilder &ab, Location al) {
+                Value w = weightScalar
+                              ? weightScalar
+                              : ab.create<tensor::ExtractOp>(al, values_[weightsId], ValueRange{j})
+                                    .getResult();
+                Value old = ab.create<tensor::ExtractOp>(al, racc[0], ValueRange{col});
+                Value sum = ab.create<arith::AddFOp>(al, old, w);
+                ab.create<scf::YieldOp>(
+                    al, ab.create<tensor::InsertOp>(al, sum, racc[0], ValueRange{col}).getResult());
+              },
+              [&](OpBuilder &eb, Location el) { eb.create<scf::YieldOp>(el, racc[0]); });
+          rb.create<scf::YieldOp>(rl, add.getResult(0));
+        });
+    return row.getResult(0);
+  };
+  // Spikes are rare: the flags (bytes) are or-ed 64 at a time, a loop LLVM vectorises, and only
+  // a block with a spike is scanned flag by flag (about 2 blocks of 63 per CUBA step).
+  constexpr int64_t kBlock = 64;
+  Value spikes = values_[spikesId];
+  Value block = b_.create<arith::ConstantIndexOp>(loc_, kBlock);
+  Value noSpike = b_.create<arith::ConstantOp>(loc_, b_.getI8IntegerAttr(0));
   auto loop = b_.create<scf::ForOp>(
-      loc_, c0, preCount, c1, ValueRange{init},
-      [&](OpBuilder &b, Location loc, Value i, ValueRange acc) {
-        Value spiked = b.create<tensor::ExtractOp>(loc, values_[spikesId], ValueRange{i});
-        auto ifOp = b.create<scf::IfOp>(
-            loc, spiked,
-            [&](OpBuilder &tb, Location l) {
-              Value next = tb.create<arith::AddIOp>(l, i, c1);
-              Value begin = clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId],
-                                                                         ValueRange{i}));
-              Value end = clampRow(tb, l, tb.create<tensor::ExtractOp>(l, values_[rowPtrId],
-                                                                       ValueRange{next}));
-              auto row = tb.create<scf::ForOp>(
-                  l, begin, end, c1, ValueRange{acc[0]},
-                  [&](OpBuilder &rb, Location rl, Value j, ValueRange racc) {
-                    Value col = rb.create<arith::IndexCastOp>(
-                        rl, rb.getIndexType(),
-                        rb.create<tensor::ExtractOp>(rl, values_[colsId], ValueRange{j}));
-                    Value inRange = rb.create<arith::AndIOp>(
-                        rl, rb.create<arith::CmpIOp>(rl, arith::CmpIPredicate::sge, col, c0),
-                        rb.create<arith::CmpIOp>(rl, arith::CmpIPredicate::slt, col, postCount));
-                    auto add = rb.create<scf::IfOp>(
-                        rl, inRange,
-                        [&](OpBuilder &ab, Location al) {
-                          Value w = weightScalar ? weightScalar
-                                                 : ab.create<tensor::ExtractOp>(
-                                                         al, values_[weightsId], ValueRange{j})
-                                                       .getResult();
-                          Value old = ab.create<tensor::ExtractOp>(al, racc[0], ValueRange{col});
-                          Value sum = ab.create<arith::AddFOp>(al, old, w);
-                          ab.create<scf::YieldOp>(
-                              al, ab.create<tensor::InsertOp>(al, sum, racc[0], ValueRange{col})
-                                      .getResult());
+      loc_, c0, preCount, block, ValueRange{init},
+      [&](OpBuilder &b, Location loc, Value start, ValueRange acc) {
+        Value stop = b.create<arith::MinSIOp>(loc, b.create<arith::AddIOp>(loc, start, block),
+                                              preCount);
+        auto any = b.create<scf::ForOp>(
+            loc, start, stop, c1, ValueRange{noSpike},
+            [&](OpBuilder &ob, Location ol, Value i, ValueRange bits) {
+              Value flag = ob.create<tensor::ExtractOp>(ol, spikes, ValueRange{i});
+              ob.create<scf::YieldOp>(ol, ob.create<arith::OrIOp>(ol, bits[0], flag).getResult());
+            });
+        Value some = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, any.getResult(0),
+                                             noSpike);
+        auto ifBlock = b.create<scf::IfOp>(
+            loc, some,
+            [&](OpBuilder &bb, Location bl) {
+              auto scan = bb.create<scf::ForOp>(
+                  bl, start, stop, c1, ValueRange{acc[0]},
+                  [&](OpBuilder &sb, Location sl, Value i, ValueRange sacc) {
+                    Value spiked = loaded(
+                        sb, sl, sb.create<tensor::ExtractOp>(sl, spikes, ValueRange{i}));
+                    auto ifOp = sb.create<scf::IfOp>(
+                        sl, spiked,
+                        [&](OpBuilder &tb, Location l) {
+                          tb.create<scf::YieldOp>(l, addRow(tb, l, i, sacc[0]));
                         },
-                        [&](OpBuilder &eb, Location el) { eb.create<scf::YieldOp>(el, racc[0]); });
-                    rb.create<scf::YieldOp>(rl, add.getResult(0));
+                        [&](OpBuilder &eb, Location l) { eb.create<scf::YieldOp>(l, sacc[0]); });
+                    sb.create<scf::YieldOp>(sl, ifOp.getResult(0));
                   });
-              tb.create<scf::YieldOp>(l, row.getResult(0));
+              bb.create<scf::YieldOp>(bl, scan.getResult(0));
             },
             [&](OpBuilder &eb, Location l) { eb.create<scf::YieldOp>(l, acc[0]); });
-        b.create<scf::YieldOp>(loc, ifOp.getResult(0));
+        b.create<scf::YieldOp>(loc, ifBlock.getResult(0));
       });
   return loop.getResult(0);
 }
@@ -1420,7 +1487,7 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
             return scalar[v] = scalarOp(b, loc, *definedBy[v], operands);
           }
           std::pair<ValueId, AffineMap> key{v, map};
-          return args[llvm::find(inputKeys, key) - inputKeys.begin()];
+          return loaded(b, loc, args[llvm::find(inputKeys, key) - inputKeys.begin()]);
         };
         for (const Instruction *m : group.members) {
           SmallVector<Value> operands;
@@ -1433,7 +1500,7 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
         }
         SmallVector<Value> yields;
         for (ValueId r : outputs)
-          yields.push_back(scalar.lookup(r));
+          yields.push_back(stored(b, loc, scalar.lookup(r)));
         b.create<linalg::YieldOp>(loc, yields);
       });
   for (size_t i = 0; i < outputs.size(); ++i)

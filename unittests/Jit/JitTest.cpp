@@ -90,6 +90,43 @@ TEST(JitTest, TracingChangesNoState) {
   EXPECT_EQ(vals(s), (std::vector<float>{3, 6}));
 }
 
+// Compiled code keeps bools as bytes (0 or 1) and reads any nonzero byte as true, as a C host
+// may pass one; reductions, argmax, casts, selects and slices agree with the eager kernels
+// on canonical bools, and treat the byte 2 as true.
+TEST(JitTest, BoolsAreBytesAndAnyNonzeroByteIsTrue) {
+  std::vector<bool> bits{false, true, true, false, false, true, false, false, true, true, false,
+                         false, true, false, true, true, false, false, false, true};
+  Array flags = zeros({20}, boolean);
+  for (size_t i = 0; i < bits.size(); ++i)
+    flags.mutableData<bool>()[i] = bits[i];
+  auto f = [](const Tensor &b) {
+    Tensor m = reshape(b, {4, 5});
+    return std::vector<Tensor>{
+        reduceMax(m, {1}),   reduceMin(m, {0}),       cast(sum(b), i32),
+        argmax(m, 1),        cast(b, f32) * 2.f,      where(b, 1.f, -1.f),
+        logicalNot(b),       slice(b, {3}, {9})};
+  };
+  auto compiled = jit([&](const Tensor &b) { return f(b); });
+  std::vector<Tensor> eager = f(Tensor(flags));
+  std::vector<Tensor> got = compiled(flags).leaves();
+  ASSERT_EQ(got.size(), eager.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    EXPECT_TRUE(got[i].array().equals(eager[i].array())) << "result " << i;
+  // The byte 2 where a 1 was: the same results.
+  Array twos = flags;
+  auto *bytes = static_cast<uint8_t *>(twos.mutableRawData()); // copies: flags is unchanged
+  for (size_t i = 0; i < bits.size(); ++i)
+    if (bits[i])
+      bytes[i] = 2;
+  std::vector<Tensor> fromTwos = compiled(twos).leaves();
+  for (size_t i = 0; i + 1 < got.size(); ++i)
+    EXPECT_TRUE(fromTwos[i].array().equals(eager[i].array())) << "result " << i;
+  // Data movement (the slice) copies the bytes as they are.
+  const auto *sliced = static_cast<const uint8_t *>(fromTwos.back().array().rawData());
+  for (size_t i = 3; i < 9; ++i)
+    EXPECT_EQ(sliced[i - 3], bits[i] ? 2 : 0) << "element " << i;
+}
+
 TEST(JitTest, ResultsOfEveryShape) {
   HiddenState s(vec({1, 2}));
   auto single = jit([&](const Tensor &x) { return s.value() + x; });
