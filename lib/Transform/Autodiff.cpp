@@ -1278,7 +1278,8 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
       continue;
     }
     std::vector<Tensor> &leaves = written[s.index];
-    leaves.resize(states[s.index].signature().leaves().size());
+    if (leaves.empty()) // a leaf written back unchanged has no output: it keeps its value
+      leaves = (stateValues[s.index] ? *stateValues[s.index] : states[s.index].value()).leaves();
     leaves[s.leaf] = env[s.output];
   }
   std::optional<size_t> checks = lin->traced.checkState;

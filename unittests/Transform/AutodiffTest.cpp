@@ -12,6 +12,7 @@
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
 #include "bst/Transform/ErrorIf.h"
+#include "bst/Transform/Random.h"
 #include "bst/Transform/Surrogate.h"
 #include "../TestUtil.h"
 
@@ -759,6 +760,18 @@ TEST(AutodiffControlFlowTest, WhileLoopIsNotDifferentiable) {
   std::string msg = errorOf([&] { grad(loss, StateMap{{"x", x}})(); });
   EXPECT_THAT(msg, HasSubstr("whileLoop is not differentiable"));
   EXPECT_THAT(msg, HasSubstr("Use forLoop with a fixed number of steps"));
+}
+
+// A RandomState draw writes the counter and writes the key back unchanged (not a slot output):
+// the state keeps its key and advances its counter, as without grad.
+TEST(AutodiffStatesTest, PartlyWrittenStateKeepsItsOtherLeaves) {
+  RandomState rng(11), reference(11);
+  ParamState w(full({3}, 2.0, DType::f64));
+  auto loss = [&] { return sum(w.value().leaf() * rng.uniform({3}, 0, 1, DType::f64)); };
+  Tensor g = grad(loss, StateMap{{"w", w}})().at("w").value().leaf();
+  EXPECT_EQ(g.toVector<double>(), reference.uniform({3}, 0, 1, DType::f64).toVector<double>());
+  EXPECT_EQ(rng.key().item<int64_t>(), 11);
+  EXPECT_EQ(rng.counter().item<int64_t>(), reference.counter().item<int64_t>());
 }
 
 //===----------------------------------------------------------------------===//
