@@ -294,7 +294,7 @@ TEST(VmapRules, NestedVmapMapsBothAxes) {
   std::mt19937 rng(5);
   Tensor xs = randomArray(rng, {3, 4, 2}, DType::f64), w = randomArray(rng, {2, 2}, DType::f64);
   auto row = [&](const Tensor &x) { return sum(tanh(matmul(x, w))); };
-  auto inner = vmap(row);                                        // [4, 2] -> [4]
+  auto inner = vmap(row);                                                         // [4, 2] -> [4]
   auto outer = vmap([&](const Tensor &x) { return inner(x); }, {.outAxes = {1}}); // -> [4, 3]
   Tensor got = outer(xs);
   ASSERT_EQ(got.shape(), Shape({4, 3}));
@@ -302,6 +302,25 @@ TEST(VmapRules, NestedVmapMapsBothAxes) {
     for (int64_t b = 0; b < 4; ++b)
       EXPECT_NEAR(got.toVector<double>()[b * 3 + a],
                   row(elementOf(elementOf(xs, 0, a), 0, b)).item<double>(), 1e-12);
+}
+
+TEST(VmapRules, TreeArgumentsAndOneOutAxisPerResultLeaf) {
+  // A Tree argument batched at axis 1 of both leaves; a vector result with its own out axes.
+  Tensor a = Array::fromVector<double>({1, 2, 3, 4, 5, 6}, {2, 3}); // batch of 3 along axis 1
+  Tensor b = Array::fromVector<double>({10, 20, 30}, {1, 3});
+  Tree tree = Tree::dict({{"a", a}, {"b", b}});
+  auto f = [](const Tree &t, double scale) {
+    return std::vector<Tensor>{t["a"].leaf() * scale + t["b"].leaf(), sum(t["a"].leaf())};
+  };
+  std::vector<Tensor> out = vmap(f, {.inAxes = {1}, .outAxes = {-1, 0}})(tree, 2.0);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].shape(), Shape({2, 3})); // per element [2], batch last
+  EXPECT_EQ(out[0].toVector<double>(), (std::vector<double>{12, 24, 36, 18, 30, 42}));
+  EXPECT_EQ(out[1].toVector<double>(), (std::vector<double>{5, 7, 9}));
+  EXPECT_THAT(errorOf([&] {
+                vmap(f, {.inAxes = {1}, .outAxes = {0, 0, 0}})(tree, 2.0);
+              }),
+              HasSubstr("outAxes has 3 entries but the function returns 2 leaves"));
 }
 
 //===----------------------------------------------------------------------===//
@@ -487,6 +506,10 @@ TEST(VmapStates, ErrorIfInsideVmapReportsTheFirstFiringElement) {
     return x * 2.0;
   };
   EXPECT_THAT(errorOf<CheckError>([&] { vmap(f)(xs); }), HasSubstr("negative input -2"));
+  auto compiled = jit([&](const Tensor &x) { return vmap(f)(x); });
+  EXPECT_THAT(errorOf<CheckError>([&] { compiled(xs); }), HasSubstr("negative input -2"));
+  EXPECT_EQ(compiled(Tensor(Array::fromVector<double>({3, 1, 2, 5}, {4}))).toVector<double>(),
+            (std::vector<double>{6, 2, 4, 10}));
   EXPECT_EQ(vmap(f)(Tensor(Array::fromVector<double>({1, 2}, {2}))).toVector<double>(),
             (std::vector<double>{2, 4}));
 }
