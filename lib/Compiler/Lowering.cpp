@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <map>
 
@@ -120,6 +121,11 @@ private:
   Value dynamicUpdateSlice(const Instruction &inst, ValueRange ins);
   Value gather(const Instruction &inst, Value x, Value indices);
   Value scatterAdd(const Instruction &inst, Value x, Value indices, Value updates);
+  /// `x` as the initial value of an scf.for that accumulates into it (a copy when x is a block
+  /// argument, see the definition).
+  Value loopInit(Value x, const AbstractArray &type);
+  /// sum over spiking rows (and, with a fifth operand x, x + that sum accumulated into x; see
+  /// accumulateEventSums).
   Value eventSum(const Instruction &inst);
   /// The element of a Philox draw at the current index of the enclosing linalg.generic, from
   /// its key and counter scalars.
@@ -157,6 +163,13 @@ private:
     llvm::DenseMap<ValueId, Value> wanted;
   };
   BlockPlan plan(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
+  /// `body` with each `x + eventSum(...)` (x of the sum's type, the sum read nowhere else) made
+  /// one EventSum with x as a fifth operand, which accumulates into x: no zeroed accumulator,
+  /// no extra pass, and with x computed into a slot the sum is added in place.
+  const std::vector<Instruction> &accumulateEventSums(const std::vector<Instruction> &body,
+                                                      ArrayRef<Carry> carries);
+  /// definedBy_ for the results of `body` and of its regions.
+  void indexDefinitions(const std::vector<Instruction> &body);
   void chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries);
   /// Emits `body`; returns its plan (which values were computed in place of which carry).
   BlockPlan emitBlock(const std::vector<Instruction> &body, ArrayRef<Carry> carries);
@@ -183,6 +196,7 @@ private:
   std::vector<Group> groups_;
   std::vector<int> groupOf_;                       // value -> group that computes it, or -1
   std::vector<const Instruction *> definedBy_;     // value -> instruction defining it
+  std::deque<std::vector<Instruction>> rewritten_; // bodies rewritten by accumulateEventSums
 };
 
 /// 0 <= i < extent, for an index i.
@@ -911,6 +925,11 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
         });
     return loop.getResult(0);
   };
+  SmallVector<Value> ivs;
+  return nest(b_, loc_, ivs, loopInit(x, in));
+}
+
+Value Lowering::loopInit(Value x, const AbstractArray &type) {
   // One-shot bufferization rejects an scf.for whose init is a function argument (or a view of
   // one) when its result is materialized into that argument ("cannot avoid RaW conflict": the
   // loop result is not known to be equivalent to its init before the analysis). The loop then
@@ -921,11 +940,9 @@ Value Lowering::scatterAdd(const Instruction &inst, Value x, Value indices, Valu
       break;
     root = def->getOperand(0);
   }
-  Value init = x;
-  if (isa<BlockArgument>(root))
-    init = b_.create<linalg::CopyOp>(loc_, x, empty(in)).getResult(0);
-  SmallVector<Value> ivs;
-  return nest(b_, loc_, ivs, init);
+  if (!isa<BlockArgument>(root))
+    return x;
+  return b_.create<linalg::CopyOp>(loc_, x, empty(type)).getResult(0);
 }
 
 /// The rank-0 operand of `def` if it is a BroadcastInDim of a scalar, else kNoValue.
@@ -947,8 +964,13 @@ Value Lowering::eventSum(const Instruction &inst) {
   Value weightScalar;
   if (ValueId scalar = scalarBroadcastSource(definedBy_[weightsId], program_); scalar != kNoValue)
     weightScalar = scalarFromTensor(values_[scalar]);
-  Value zero = b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(t, 0.0));
-  Value init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
+  Value init;
+  if (inst.operands.size() > 4) {
+    init = loopInit(values_[inst.operands[4]], out);
+  } else {
+    Value zero = b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(t, 0.0));
+    init = b_.create<linalg::FillOp>(loc_, zero, empty(out)).getResult(0);
+  }
   Value c0 = b_.create<arith::ConstantIndexOp>(loc_, 0);
   Value c1 = b_.create<arith::ConstantIndexOp>(loc_, 1);
   Value preCount = b_.create<arith::ConstantIndexOp>(loc_, pre);
@@ -1103,17 +1125,82 @@ Value Lowering::emit(const Instruction &inst) {
 
 /// Every value `inst` reads, including from inside its regions.
 void Lowering::collectUses(const Instruction &inst, SmallVectorImpl<ValueId> &out) {
+  size_t first = out.size();
   out.append(inst.operands.begin(), inst.operands.end());
   // EventSum reads broadcast weights as their scalar (see eventSum): the broadcast itself is
   // not needed, so it is never materialised.
   if (inst.kind == OpKind::EventSum)
     if (ValueId scalar = scalarBroadcastSource(definedBy_[inst.operands[3]], program_);
         scalar != kNoValue)
-      out.back() = scalar;
+      out[first + 3] = scalar;
   for (const Region &r : inst.regions) {
     for (const Instruction &i : r.body)
       collectUses(i, out);
     out.append(r.yields.begin(), r.yields.end());
+  }
+}
+
+const std::vector<Instruction> &
+Lowering::accumulateEventSums(const std::vector<Instruction> &body, ArrayRef<Carry> carries) {
+  llvm::DenseMap<ValueId, int> uses;
+  llvm::DenseMap<ValueId, size_t> position;
+  for (size_t i = 0; i < body.size(); ++i) {
+    SmallVector<ValueId> read;
+    collectUses(body[i], read);
+    for (ValueId v : read)
+      ++uses[v];
+    for (ValueId r : body[i].results)
+      position[r] = i;
+  }
+  for (const Carry &c : carries)
+    ++uses[c.output];
+  llvm::DenseMap<size_t, size_t> sumInto; // EventSum's position -> the Add's
+  for (size_t i = 0; i < body.size(); ++i) {
+    const Instruction &add = body[i];
+    if (add.kind != OpKind::Add)
+      continue;
+    for (int side = 0; side < 2; ++side) {
+      ValueId e = add.operands[side], x = add.operands[1 - side];
+      auto at = position.find(e);
+      if (at == position.end() || body[at->second].kind != OpKind::EventSum ||
+          body[at->second].operands.size() != 4 || uses.lookup(e) != 1 ||
+          typeOf(e) != typeOf(add.result()) || typeOf(x) != typeOf(add.result()))
+        continue;
+      sumInto[at->second] = i;
+      break;
+    }
+  }
+  if (sumInto.empty())
+    return body;
+  llvm::DenseMap<size_t, size_t> addOf;
+  for (auto [sum, add] : sumInto)
+    addOf[add] = sum;
+  std::vector<Instruction> &out = rewritten_.emplace_back();
+  out.reserve(body.size() - sumInto.size());
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (sumInto.count(i))
+      continue;
+    auto sum = addOf.find(i);
+    if (sum == addOf.end()) {
+      out.push_back(body[i]);
+      continue;
+    }
+    Instruction fused = body[sum->second];
+    const Instruction &add = body[i];
+    fused.operands.push_back(add.operands[add.operands[0] == fused.result() ? 1 : 0]);
+    fused.results = add.results;
+    out.push_back(std::move(fused));
+  }
+  indexDefinitions(out); // the copies define their results (and their regions') now
+  return out;
+}
+
+void Lowering::indexDefinitions(const std::vector<Instruction> &body) {
+  for (const Instruction &inst : body) {
+    for (ValueId r : inst.results)
+      definedBy_[r] = &inst;
+    for (const Region &region : inst.regions)
+      indexDefinitions(region.body);
   }
 }
 
@@ -1203,6 +1290,18 @@ void Lowering::chooseDestinations(BlockPlan &plan, ArrayRef<Carry> carries) {
     bool single = groupOf_[w] < 0;
     if (single && isControlFlow(definedBy_[w]->kind))
       continue;
+    // An EventSum accumulating into x (accumulateEventSums) updates x's buffer in place: x's
+    // group, if x is read nowhere else, computes x into the carry's buffer instead.
+    if (const Instruction *def = definedBy_[w];
+        single && def->kind == OpKind::EventSum && def->operands.size() > 4) {
+      ValueId x = def->operands[4];
+      if (groupOf_[x] < 0 || !plan.unitOf.count(x) || plan.users.lookup(x).size() != 1 ||
+          plan.storing.count(x) || plan.destination.count(x))
+        continue;
+      w = x;
+      unit = plan.unitOf.lookup(x);
+      single = false;
+    }
     ValueId old = carries[k].input;
     bool safe = true;
     if (old != kNoValue) {
@@ -1266,7 +1365,7 @@ bool Lowering::isInlinedScalar(const BlockPlan &plan, const Instruction &inst) {
 
 Lowering::BlockPlan Lowering::emitBlock(const std::vector<Instruction> &body,
                                         ArrayRef<Carry> carries) {
-  BlockPlan p = plan(body, carries);
+  BlockPlan p = plan(accumulateEventSums(body, carries), carries);
   for (const Unit &unit : p.units) {
     if (unit.group >= 0)
       emitGroup(p, groups_[unit.group], unit.group);
@@ -1535,16 +1634,7 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
   values_.assign(program_.numValues(), Value());
   groupOf_.assign(program_.numValues(), -1);
   definedBy_.assign(program_.numValues(), nullptr);
-  std::function<void(const std::vector<Instruction> &)> index =
-      [&](const std::vector<Instruction> &body) {
-        for (const Instruction &inst : body) {
-          for (ValueId r : inst.results)
-            definedBy_[r] = &inst;
-          for (const Region &region : inst.regions)
-            index(region.body);
-        }
-      };
-  index(program_.instructions());
+  indexDefinitions(program_.instructions());
   SmallVector<Carry> carries;
   for (size_t i = 0; i < slots.size(); ++i) {
     if (slots[i].input != kNoValue)

@@ -20,6 +20,7 @@
 #include "bst/Jit/Jit.h"
 #include "bst/State/State.h"
 #include "bst/Support/Error.h"
+#include "bst/Trace/Connectivity.h"
 #include "bst/Trace/Ops.h"
 #include "bst/Transform/ControlFlow.h"
 #include "bst/Transform/Random.h"
@@ -418,6 +419,22 @@ Lowered whileLoop(const bst::JitOptions &options) {
   return f.lower(ramp(64));
 }
 
+/// Synaptic currents: g decays and gains the events of a spike vector (x + eventSum, which
+/// accumulates into x); h gains them without decay (x is the slot itself).
+Lowered eventSumInto(const bst::JitOptions &options) {
+  bst::Connectivity c = bst::Connectivity::fixedProbability(64, 32, 0.25, 7, 0.5f);
+  bst::Connectivity d = bst::Connectivity::fixedProbability(64, 32, 0.25, 8, -1.f);
+  bst::HiddenState g(bst::zeros({32}), {.name = "syn.g"});
+  bst::HiddenState h(bst::zeros({32}), {.name = "syn.h"});
+  auto f = bst::jit(
+      [&](const Tensor &spikes) {
+        g.setValue(static_cast<Tensor>(g.value()) * 0.9f + bst::eventSum(c, spikes));
+        h.setValue(static_cast<Tensor>(h.value()) + bst::eventSum(d, spikes));
+      },
+      options);
+  return f.lower(bst::zeros({64}, DType::boolean));
+}
+
 const std::vector<Example> &examples() {
   static const std::vector<Example> all = {
       {"unary-float", "every floating unary op, chained on a state",
@@ -451,6 +468,7 @@ const std::vector<Example> &examples() {
       {"for-lif", "the LIF step 100 times in one forLoop", forLif},
       {"cond", "cond: one state written in both branches, one in one", cond},
       {"while-loop", "whileLoop counting in a state", whileLoop},
+      {"event-sum-into", "x + eventSum accumulating into x", eventSumInto},
   };
   return all;
 }
