@@ -1208,10 +1208,15 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
   BlockPlan plan;
   std::vector<int> openGroups; // indices into groups_, open ones
   std::map<std::vector<int64_t>, int> openByShape;
+  // The last closed group of each shape, which a later instruction may still join.
+  std::map<std::vector<int64_t>, int> closedByShape;
   llvm::DenseMap<int, bool> isOpen;
+  llvm::DenseMap<int, int> unitOfGroup;
   auto close = [&](int g) {
     isOpen[g] = false;
     openByShape.erase(groups_[g].shape.toVector());
+    closedByShape[groups_[g].shape.toVector()] = g;
+    unitOfGroup[g] = static_cast<int>(plan.units.size());
     plan.units.push_back({nullptr, g});
     for (const Instruction *m : groups_[g].members)
       plan.unitOf[m->result()] = static_cast<int>(plan.units.size()) - 1;
@@ -1219,6 +1224,9 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
   llvm::DenseSet<ValueId> stored;
   for (const Carry &c : carries)
     stored.insert(c.output);
+  llvm::DenseSet<ValueId> definedHere;
+  for (const Instruction &inst : body)
+    definedHere.insert(inst.results.begin(), inst.results.end());
   for (const Instruction &inst : body) {
     // Rank-0 elementwise values are not grouped: a group that reads one recomputes it inline
     // (see emitGroup), so it never needs a buffer of its own -- unless it is stored into a
@@ -1236,6 +1244,30 @@ Lowering::BlockPlan Lowering::plan(const std::vector<Instruction> &body, ArrayRe
     // A group whose value is consumed outside it is complete: it is emitted before the consumer.
     SmallVector<ValueId> uses;
     collectUses(inst, uses);
+    // With no open group of its shape, an elementwise instruction joins the last closed one if
+    // everything it reads is computed before that group (or in it): `ge * decay` traced after
+    // the spikes were sliced still fuses into the neuron update, one pass instead of two.
+    if (fusible && target < 0) {
+      auto closed = closedByShape.find(shape);
+      int candidate = closed == closedByShape.end() ? -1 : closed->second;
+      auto availableBefore = [&](ValueId v) {
+        if (groupOf_[v] == candidate || isScalarConstant(program_, v, definedBy_))
+          return true;
+        if (!definedHere.contains(v))
+          return true; // a parameter of the block or a value from outside it
+        auto unit = plan.unitOf.find(v);
+        // (A rank-0 elementwise single is not emitted but recomputed where it is read.)
+        bool inlinedScalar = groupOf_[v] < 0 && isElementwise(definedBy_[v]->kind);
+        return unit != plan.unitOf.end() && unit->second < unitOfGroup.lookup(candidate) &&
+               !inlinedScalar;
+      };
+      if (candidate >= 0 && llvm::all_of(uses, availableBefore)) {
+        groups_[candidate].members.push_back(&inst);
+        groupOf_[inst.result()] = candidate;
+        plan.unitOf[inst.result()] = unitOfGroup.lookup(candidate);
+        continue;
+      }
+    }
     for (ValueId v : uses)
       if (int g = groupOf_[v]; g >= 0 && isOpen.lookup(g) && g != target)
         close(g);
@@ -1670,10 +1702,11 @@ OwningOpRef<ModuleOp> Lowering::run(StringRef name) {
       order.push_back(i);
   for (size_t i : order) {
     resultSlots.push_back(static_cast<int64_t>(i));
-    const Instruction *def = definedBy_[slots[i].output];
-    if (def && isControlFlow(def->kind) && stored[i] == values_[slots[i].output]) {
-      // A loop or branch result is returned as it is: bufferization keeps it in the slot's
-      // buffer when it can, and bst-results-to-slots copies it there when it could not.
+    Operation *def = stored[i].getDefiningOp();
+    if (isa_and_nonnull<scf::ForOp, scf::WhileOp, scf::IfOp, scf::IndexSwitchOp>(def)) {
+      // A loop or branch result (a control-flow primitive's, an eventSum's or a scatterAdd's
+      // loop) is returned as it is: bufferization keeps it in the slot's buffer when it can,
+      // and bst-results-to-slots copies it there when it could not.
       // (materialize_in_destination of an scf.for result conflicts with the loop's in-place
       // update of the same buffer in MLIR 19.)
       results.push_back(stored[i]);

@@ -420,15 +420,19 @@ Lowered whileLoop(const bst::JitOptions &options) {
 }
 
 /// Synaptic currents: g decays and gains the events of a spike vector (x + eventSum, which
-/// accumulates into x); h gains them without decay (x is the slot itself).
+/// accumulates into x); h gains them without decay (x is the slot itself). Before, a flag
+/// computed from g is sliced (a non-elementwise use), and only then is the decay traced.
 Lowered eventSumInto(const bst::JitOptions &options) {
   bst::Connectivity c = bst::Connectivity::fixedProbability(64, 32, 0.25, 7, 0.5f);
   bst::Connectivity d = bst::Connectivity::fixedProbability(64, 32, 0.25, 8, -1.f);
   bst::HiddenState g(bst::zeros({32}), {.name = "syn.g"});
   bst::HiddenState h(bst::zeros({32}), {.name = "syn.h"});
+  bst::HiddenState high(bst::zeros({16}, DType::boolean), {.name = "syn.high"});
   auto f = bst::jit(
       [&](const Tensor &spikes) {
-        g.setValue(static_cast<Tensor>(g.value()) * 0.9f + bst::eventSum(c, spikes));
+        Tensor g0 = g.value();
+        high.setValue(bst::slice(g0 > 1.f, {0}, {16}));
+        g.setValue(g0 * 0.9f + bst::eventSum(c, spikes));
         h.setValue(static_cast<Tensor>(h.value()) + bst::eventSum(d, spikes));
       },
       options);
