@@ -31,6 +31,9 @@ int64_t cubaHandwritten(const CubaArrays &a, int64_t steps);
 void uniformFourPerBlockHandwritten(float *out, int64_t n, uint64_t key, uint64_t counter);
 /// The same with one block per element (word 0), which is what bst computes: bst's numbers.
 void uniformOnePerElementHandwritten(float *out, int64_t n, uint64_t key, uint64_t counter);
+
+/// c[m, n] = x[m, k] @ y[k, n], row-major, in the (i, k, j) loop order.
+void matmulHandwritten(const float *x, const float *y, float *c, int64_t m, int64_t k, int64_t n);
 } // namespace bst::bench
 
 #endif // BST_BENCHMARKS_HANDWRITTEN_H

@@ -10,6 +10,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
@@ -23,6 +24,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Pass/Pass.h"
@@ -193,6 +195,213 @@ struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass
   }
 };
 
+
+/// Rewrites each matmul the lowering emitted — after bufferization, a linalg.generic over memrefs
+/// computing c[b.., i, j] += x[b.., i, k] * y[b.., k, j] in f32 or f64, loops (b.., i, k, j) —
+/// into a register-tiled kernel: for each block of kRows rows of c by kVectors vectors of
+/// columns (4 x 64 f32), the block's accumulators stay in vector registers while k runs over
+/// the whole reduction (one broadcast of x[i, k] per row and one load of y's row segment per
+/// vector, then kRows * kVectors fused multiply-adds), and the block is stored once. The
+/// untiled generic, vectorised by LLVM along j, loads and stores its row of c at every k
+/// instead. Row and column remainders get smaller blocks; the last partial vector of columns
+/// is masked. Each sum still runs over k in order, from c's initial value; a multiply-add is
+/// fused (one rounding instead of two), within the tolerance docs/ops.md gives for matmul.
+/// Matmuls over integers, and operands whose rows are not contiguous, keep their loops.
+struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileMatmulPass)
+  StringRef getArgument() const final { return "bst-tile-matmul"; }
+  StringRef getDescription() const final {
+    return "Lower bufferized matmul generics to register-tiled vector kernels";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, memref::MemRefDialect, scf::SCFDialect,
+                    vector::VectorDialect>();
+  }
+
+  static constexpr int64_t kRows = 4, kVectors = 4, kVectorBits = 512;
+
+  /// True if `op` is the matmul generic of Lowering::matmul, on memrefs.
+  static bool isMatmul(linalg::GenericOp op) {
+    if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+      return false;
+    unsigned rank = op.getNumLoops();
+    if (rank < 3)
+      return false;
+    unsigned batch = rank - 3;
+    MLIRContext *ctx = op.getContext();
+    auto map = [&](unsigned r, unsigned c) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d = 0; d < batch; ++d)
+        exprs.push_back(getAffineDimExpr(d, ctx));
+      exprs.push_back(getAffineDimExpr(r, ctx));
+      exprs.push_back(getAffineDimExpr(c, ctx));
+      return AffineMap::get(rank, 0, exprs, ctx);
+    };
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (maps.size() != 3 || maps[0] != map(batch, batch + 1) ||
+        maps[1] != map(batch + 1, batch + 2) || maps[2] != map(batch, batch + 2))
+      return false;
+    auto iterators = op.getIteratorTypesArray();
+    for (unsigned d = 0; d < rank; ++d)
+      if (iterators[d] != (d == batch + 1 ? utils::IteratorType::reduction
+                                          : utils::IteratorType::parallel))
+        return false;
+    Block &body = op.getRegion().front();
+    if (body.getOperations().size() != 3)
+      return false;
+    auto mul = dyn_cast<arith::MulFOp>(body.getOperations().front());
+    auto add = dyn_cast<arith::AddFOp>(*std::next(body.begin()));
+    auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+    if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
+        yield.getOperand(0) != add.getResult())
+      return false;
+    Value a0 = body.getArgument(0), a1 = body.getArgument(1), a2 = body.getArgument(2);
+    bool mulOk = (mul.getLhs() == a0 && mul.getRhs() == a1) ||
+                 (mul.getLhs() == a1 && mul.getRhs() == a0);
+    bool addOk = (add.getLhs() == a2 && add.getRhs() == mul.getResult()) ||
+                 (add.getLhs() == mul.getResult() && add.getRhs() == a2);
+    if (!mulOk || !addOk)
+      return false;
+    for (Value v : op->getOperands()) {
+      auto type = dyn_cast<MemRefType>(v.getType());
+      if (!type || !type.hasStaticShape() || type.getRank() != batch + 2 ||
+          !(type.getElementType().isF32() || type.getElementType().isF64()))
+        return false;
+    }
+    // y and c are read and written a vector of columns at a time: their rows must be contiguous.
+    for (Value v : {op.getDpsInputs()[1], op.getDpsInits()[0]})
+      if (!isLastMemrefDimUnitStride(cast<MemRefType>(v.getType())))
+        return false;
+    Type t = cast<MemRefType>(op->getOperand(0).getType()).getElementType();
+    return llvm::all_of(op->getOperandTypes(),
+                        [&](Type o) { return cast<MemRefType>(o).getElementType() == t; });
+  }
+
+  static void rewrite(linalg::GenericOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value x = op.getDpsInputs()[0], y = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+    auto cType = cast<MemRefType>(c.getType());
+    auto xType = cast<MemRefType>(x.getType());
+    unsigned batch = cType.getRank() - 2;
+    int64_t m = cType.getShape()[batch], n = cType.getShape()[batch + 1],
+            k = xType.getShape()[batch + 1];
+    Type t = cType.getElementType();
+    int64_t width = kVectorBits / t.getIntOrFloatBitWidth();
+    auto vecType = VectorType::get({width}, t);
+    auto maskType = VectorType::get({width}, b.getI1Type());
+    // A linalg.fill of c right before (the lowering's zero init) starts the accumulators at the
+    // fill value instead: the fill goes, and c is not read.
+    Value fill;
+    if (auto f = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+        f && f.hasPureBufferSemantics() && f.getDpsInits()[0] == c) {
+      fill = f.getDpsInputs()[0];
+      f.erase();
+    }
+    auto index = [&](OpBuilder &b, int64_t v) -> Value {
+      return b.create<arith::ConstantIndexOp>(loc, v);
+    };
+    // One block: rows [i0, i0 + rows), `vectors` vectors of columns from j0, the last one holding
+    // only `partial` columns when partial > 0 (masked loads and stores).
+    auto block = [&](OpBuilder &b, ValueRange bs, Value i0, int64_t rows, Value j0,
+                     int64_t vectors, int64_t partial) {
+      auto at = [&](Value r, Value col) {
+        SmallVector<Value> idx(bs.begin(), bs.end());
+        idx.push_back(r);
+        idx.push_back(col);
+        return idx;
+      };
+      SmallVector<Value> rowIdx, colIdx;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(r == 0 ? i0 : b.create<arith::AddIOp>(loc, i0, index(b, r)).getResult());
+      for (int64_t v = 0; v < vectors; ++v)
+        colIdx.push_back(
+            v == 0 ? j0 : b.create<arith::AddIOp>(loc, j0, index(b, v * width)).getResult());
+      Value mask, pass;
+      if (partial > 0) {
+        mask = b.create<vector::CreateMaskOp>(loc, maskType, ValueRange{index(b, partial)});
+        pass = b.create<arith::ConstantOp>(loc, vecType, DenseElementsAttr::get(
+                                                             vecType, b.getZeroAttr(t)));
+      }
+      auto load = [&](OpBuilder &b, Value from, ValueRange idx, bool masked) -> Value {
+        if (masked)
+          return b.create<vector::MaskedLoadOp>(loc, vecType, from, idx, mask, pass);
+        return b.create<vector::LoadOp>(loc, vecType, from, idx);
+      };
+      SmallVector<Value> acc;
+      Value filled = fill ? b.create<vector::BroadcastOp>(loc, vecType, fill).getResult() : Value();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v)
+          acc.push_back(filled ? filled
+                               : load(b, c, at(rowIdx[r], colIdx[v]),
+                                      partial > 0 && v == vectors - 1));
+      auto loop = b.create<scf::ForOp>(
+          loc, index(b, 0), index(b, k), index(b, 1), acc,
+          [&](OpBuilder &b, Location, Value kk, ValueRange carried) {
+            SmallVector<Value> ys, next;
+            for (int64_t v = 0; v < vectors; ++v)
+              ys.push_back(load(b, y, at(kk, colIdx[v]), partial > 0 && v == vectors - 1));
+            for (int64_t r = 0; r < rows; ++r) {
+              Value s = b.create<memref::LoadOp>(loc, x, at(rowIdx[r], kk));
+              Value splat = b.create<vector::BroadcastOp>(loc, vecType, s);
+              for (int64_t v = 0; v < vectors; ++v)
+                next.push_back(
+                    b.create<vector::FMAOp>(loc, splat, ys[v], carried[r * vectors + v]));
+            }
+            b.create<scf::YieldOp>(loc, next);
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          Value value = loop.getResult(r * vectors + v);
+          SmallVector<Value> idx = at(rowIdx[r], colIdx[v]);
+          if (partial > 0 && v == vectors - 1)
+            b.create<vector::MaskedStoreOp>(loc, c, idx, mask, value);
+          else
+            b.create<vector::StoreOp>(loc, value, c, idx);
+        }
+    };
+    int64_t mMain = m / kRows * kRows, rowTail = m % kRows;
+    int64_t nMain = n / (kVectors * width) * (kVectors * width);
+    int64_t tailVectors = (n - nMain + width - 1) / width, partial = n % width;
+    SmallVector<Value> lbs, ubs, steps;
+    for (unsigned d = 0; d < batch; ++d) {
+      lbs.push_back(index(b, 0));
+      ubs.push_back(index(b, cType.getShape()[d]));
+      steps.push_back(index(b, 1));
+    }
+    scf::buildLoopNest(b, loc, lbs, ubs, steps, [&](OpBuilder &b, Location, ValueRange bs) {
+      // Blocks of rows: the full ones in a loop, then the remainder.
+      auto rowBlocks = [&](OpBuilder &b, Value i0, int64_t rows) {
+        if (nMain > 0)
+          scf::buildLoopNest(b, loc, ValueRange{index(b, 0)}, ValueRange{index(b, nMain)},
+                             ValueRange{index(b, kVectors * width)},
+                             [&](OpBuilder &b, Location, ValueRange j) {
+                               block(b, bs, i0, rows, j[0], kVectors, 0);
+                             });
+        if (tailVectors > 0)
+          block(b, bs, i0, rows, index(b, nMain), tailVectors, partial);
+      };
+      if (mMain > 0)
+        scf::buildLoopNest(b, loc, ValueRange{index(b, 0)}, ValueRange{index(b, mMain)},
+                           ValueRange{index(b, kRows)},
+                           [&](OpBuilder &b, Location, ValueRange i) { rowBlocks(b, i[0], kRows); });
+      if (rowTail > 0)
+        rowBlocks(b, index(b, mMain), rowTail);
+    });
+    op.erase();
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> matmuls;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (isMatmul(op))
+        matmuls.push_back(op);
+    });
+    for (linalg::GenericOp op : matmuls)
+      rewrite(op);
+  }
+};
+
 } // namespace
 
 void buildBstCpuPipeline(OpPassManager &pm) {
@@ -239,12 +448,15 @@ void buildBstCpuPipeline(OpPassManager &pm) {
   // calling convention cannot express: inline it.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
+  pm.addPass(std::make_unique<TileMatmulPass>());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(std::make_unique<ApproximateMathPass>());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // The matmul kernels' vector ops (bst-tile-matmul).
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -261,6 +473,7 @@ void registerBstPasses() {
   PassRegistration<ApproximateMathPass>();
   PassRegistration<EntryWrapperPass>();
   PassRegistration<ResultsToSlotsPass>();
+  PassRegistration<TileMatmulPass>();
   PassPipelineRegistration<>("bst-cpu-pipeline",
                              "bst's CPU pipeline: fuse, bufferize in place, lower to LLVM",
                              buildBstCpuPipeline);
