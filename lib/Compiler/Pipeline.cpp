@@ -12,6 +12,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -25,8 +26,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -402,6 +405,79 @@ struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleO
   }
 };
 
+/// Moves the linalg.generic ops of a loop body that compute from values defined outside the
+/// loop only (the transpose of a weight read by every step of backpropagation through time, a
+/// broadcast of a loop-invariant operand) out of the loop, before bufferization: they run once
+/// instead of once per iteration, into a buffer allocated once. Only ops that read at least one
+/// input and write a fresh tensor (a tensor.empty used by them alone) move, and not one that reads
+/// a slot the function writes (bufferization.materialize_in_destination) before the loop: moved
+/// after that write, it would read the new value where the loop read the old one.
+struct HoistInvariantGenericsPass
+    : public PassWrapper<HoistInvariantGenericsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HoistInvariantGenericsPass)
+  StringRef getArgument() const final { return "bst-hoist-invariant-generics"; }
+  StringRef getDescription() const final {
+    return "Move loop-invariant tensor linalg.generic ops out of scf.for loops";
+  }
+
+  /// True if `op`, a generic in `loop`'s body, computes from values defined outside `loop` only.
+  static bool invariant(linalg::GenericOp op, scf::ForOp loop) {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() == 0)
+      return false;
+    for (Value in : op.getDpsInputs())
+      if (!loop.isDefinedOutsideOfLoop(in))
+        return false;
+    for (Value init : op.getDpsInits()) {
+      auto empty = init.getDefiningOp<tensor::EmptyOp>();
+      if (!empty || !init.hasOneUse() || !empty.getDynamicSizes().empty())
+        return false;
+    }
+    // The payload computes from its block arguments, constants and indices only.
+    WalkResult walk = op.getRegion().walk([&](Operation *inner) {
+      if (!isMemoryEffectFree(inner))
+        return WalkResult::interrupt();
+      for (Value v : inner->getOperands())
+        if (!op.getRegion().isAncestor(v.getParentRegion()) && !loop.isDefinedOutsideOfLoop(v))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    return !walk.wasInterrupted();
+  }
+
+  /// True if a materialize_in_destination before `loop` in its block writes one of `values`.
+  static bool writtenBefore(scf::ForOp loop, ValueRange values) {
+    for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
+      bool written = false;
+      op->walk([&](bufferization::MaterializeInDestinationOp m) {
+        written |= llvm::is_contained(values, m.getDest());
+      });
+      if (written)
+        return true;
+    }
+    return false;
+  }
+
+  void runOnOperation() override {
+    // Inner loops first (post-order), so an op can leave a nest one level at a time.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops) {
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (Operation &op : llvm::make_early_inc_range(loop.getBody()->without_terminator())) {
+          auto generic = dyn_cast<linalg::GenericOp>(op);
+          if (!generic || !invariant(generic, loop) || writtenBefore(loop, generic.getDpsInputs()))
+            continue;
+          for (Value init : generic.getDpsInits())
+            init.getDefiningOp()->moveBefore(loop);
+          generic->moveBefore(loop);
+          moved = true;
+        }
+      }
+    }
+  }
+};
+
 } // namespace
 
 void buildBstCpuPipeline(OpPassManager &pm) {
@@ -430,6 +506,7 @@ void buildBstCpuPipeline(OpPassManager &pm) {
     b.create<linalg::CopyOp>(loc, from, to);
     return success();
   };
+  pm.addPass(std::make_unique<HoistInvariantGenericsPass>());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // Folds loops whose carries stayed in place back to their slot arguments, so the next pass
   // sees them as such.
@@ -474,6 +551,7 @@ void registerBstPasses() {
   PassRegistration<EntryWrapperPass>();
   PassRegistration<ResultsToSlotsPass>();
   PassRegistration<TileMatmulPass>();
+  PassRegistration<HoistInvariantGenericsPass>();
   PassPipelineRegistration<>("bst-cpu-pipeline",
                              "bst's CPU pipeline: fuse, bufferize in place, lower to LLVM",
                              buildBstCpuPipeline);
