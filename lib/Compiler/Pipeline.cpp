@@ -209,7 +209,9 @@ struct ResultsToSlotsPass : public PassWrapper<ResultsToSlotsPass, OperationPass
 /// instead. Row and column remainders get smaller blocks; the last partial vector of columns
 /// is masked. Each sum still runs over k in order, from c's initial value; a multiply-add is
 /// fused (one rounding instead of two), within the tolerance docs/ops.md gives for matmul.
-/// Matmuls over integers, and operands whose rows are not contiguous, keep their loops.
+/// A left operand that is the transpose of another buffer, written just before, is read from that
+/// buffer directly (transposeWriting). Matmuls over integers, and operands whose rows are not
+/// contiguous, keep their loops.
 struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileMatmulPass)
   StringRef getArgument() const final { return "bst-tile-matmul"; }
@@ -280,10 +282,67 @@ struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleO
                         [&](Type o) { return cast<MemRefType>(o).getElementType() == t; });
   }
 
+  /// The generic that wrote `x`, a 2-D buffer the matmul `op` reads as its left operand, as the
+  /// transpose of another buffer, if it sits just before `op` (only allocations, fills of other
+  /// buffers and constants in between) and nothing else reads `x` (its deallocation aside). The
+  /// kernel then reads that buffer's columns itself (x^T @ y, the weight gradient of a dense
+  /// layer) and the transpose goes.
+  static linalg::GenericOp transposeWriting(Value x, linalg::GenericOp op) {
+    if (cast<MemRefType>(x.getType()).getRank() != 2)
+      return {};
+    linalg::GenericOp writer;
+    for (Operation *user : x.getUsers()) {
+      if (user == op.getOperation() || isa<memref::DeallocOp>(user))
+        continue;
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (writer || !g)
+        return {};
+      writer = g;
+    }
+    if (!writer || writer->getBlock() != op->getBlock() || !writer.hasPureBufferSemantics() ||
+        writer.getNumDpsInputs() != 1 || writer.getNumDpsInits() != 1 ||
+        writer.getDpsInits()[0] != x || writer.getNumParallelLoops() != 2 ||
+        writer.getNumLoops() != 2)
+      return {};
+    MLIRContext *ctx = op.getContext();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+    SmallVector<AffineMap> maps = writer.getIndexingMapsArray();
+    if (maps[0] != AffineMap::get(2, 0, {d1, d0}, ctx) ||
+        maps[1] != AffineMap::get(2, 0, {d0, d1}, ctx))
+      return {};
+    Block &body = writer.getRegion().front();
+    auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+    if (body.getOperations().size() != 1 || !yield || yield.getNumOperands() != 1 ||
+        yield.getOperand(0) != body.getArgument(0))
+      return {};
+    Value source = writer.getDpsInputs()[0];
+    if (cast<MemRefType>(source.getType()).getElementType() !=
+        cast<MemRefType>(x.getType()).getElementType())
+      return {};
+    for (Operation *between = writer->getNextNode(); between != op.getOperation();
+         between = between->getNextNode()) {
+      if (isa<memref::AllocOp, arith::ConstantOp>(between))
+        continue;
+      // A fill of a buffer allocated after the transpose cannot touch what it read.
+      auto fill = dyn_cast<linalg::FillOp>(between);
+      auto alloc = fill ? fill.getDpsInits()[0].getDefiningOp<memref::AllocOp>() : nullptr;
+      if (fill && fill.hasPureBufferSemantics() && alloc && alloc->getBlock() == op->getBlock() &&
+          writer->isBeforeInBlock(alloc))
+        continue;
+      return {};
+    }
+    return writer;
+  }
+
   static void rewrite(linalg::GenericOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value x = op.getDpsInputs()[0], y = op.getDpsInputs()[1], c = op.getDpsInits()[0];
+    // x = transpose(source): read x[i, k] as source[k, i].
+    Value source;
+    linalg::GenericOp transpose = transposeWriting(x, op);
+    if (transpose)
+      source = transpose.getDpsInputs()[0];
     auto cType = cast<MemRefType>(c.getType());
     auto xType = cast<MemRefType>(x.getType());
     unsigned batch = cType.getRank() - 2;
@@ -345,7 +404,8 @@ struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleO
             for (int64_t v = 0; v < vectors; ++v)
               ys.push_back(load(b, y, at(kk, colIdx[v]), partial > 0 && v == vectors - 1));
             for (int64_t r = 0; r < rows; ++r) {
-              Value s = b.create<memref::LoadOp>(loc, x, at(rowIdx[r], kk));
+              Value s = source ? b.create<memref::LoadOp>(loc, source, ValueRange{kk, rowIdx[r]})
+                               : b.create<memref::LoadOp>(loc, x, at(rowIdx[r], kk));
               Value splat = b.create<vector::BroadcastOp>(loc, vecType, s);
               for (int64_t v = 0; v < vectors; ++v)
                 next.push_back(
@@ -392,6 +452,16 @@ struct TileMatmulPass : public PassWrapper<TileMatmulPass, OperationPass<ModuleO
         rowBlocks(b, index(b, mMain), rowTail);
     });
     op.erase();
+    if (transpose) {
+      transpose.erase();
+      // x is not read any more: its allocation goes too when nothing but deallocations use it.
+      if (auto alloc = x.getDefiningOp<memref::AllocOp>();
+          alloc && llvm::all_of(x.getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
+        for (Operation *u : llvm::make_early_inc_range(x.getUsers()))
+          u->erase();
+        alloc.erase();
+      }
+    }
   }
 
   void runOnOperation() override {

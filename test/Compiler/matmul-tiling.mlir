@@ -125,3 +125,47 @@ func.func @untouched(%x: memref<4x3xi32>, %y: memref<3x8xi32>, %c: memref<4x8xi3
   }
   return
 }
+
+// -----
+
+// x^T @ y with x^T a transpose written just before (the weight gradient of a dense layer): the
+// kernel reads x's columns itself; the transpose and its buffer go. (The fill of c stays: it is
+// not right before the matmul.)
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#tx = affine_map<(d0, d1, d2) -> (d0, d1)>
+#ty = affine_map<(d0, d1, d2) -> (d1, d2)>
+#tc = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @transposed(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: memref<3x4xf32>, %[[Y:[a-z0-9]+]]: memref<3x16xf32>, %[[C:[a-z0-9]+]]: memref<4x16xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: linalg.fill
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.
+// CHECK: %[[C0:.*]] = vector.load %[[C]][%c0, %c0] : memref<4x16xf32>, vector<16xf32>
+// CHECK: scf.for %[[K:.*]] = %c0 to %c3 step %c1 iter_args(%{{.*}} = %[[C0]]
+// CHECK: vector.load %[[Y]][%[[K]], %c0] : memref<3x16xf32>, vector<16xf32>
+// CHECK: memref.load %[[X]][%[[K]], %c0] : memref<3x4xf32>
+// CHECK: memref.load %[[X]][%[[K]], %c1] : memref<3x4xf32>
+// CHECK: memref.load %[[X]][%[[K]], %c2] : memref<3x4xf32>
+// CHECK: memref.load %[[X]][%[[K]], %c3] : memref<3x4xf32>
+// CHECK-NOT: memref.alloc
+// CHECK: return
+func.func @transposed(%x: memref<3x4xf32>, %y: memref<3x16xf32>, %c: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  %xt = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<3x4xf32>) outs(%xt : memref<4x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#tx, #ty, #tc], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%xt, %y : memref<4x3xf32>, memref<3x16xf32>) outs(%c : memref<4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
