@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -548,6 +549,83 @@ struct HoistInvariantGenericsPass
   }
 };
 
+/// After bufferization: a buffer filled with one value and then only copied (the zeros a scan
+/// stacks its per-step outputs into, one copy per stack) is not needed: each copy becomes a fill
+/// of its target, and the buffer, its fill and its deallocation go. A fill writes what a copy
+/// reads and writes, and the buffer's pages are not touched at all.
+struct FillCopiesPass : public PassWrapper<FillCopiesPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FillCopiesPass)
+  StringRef getArgument() const final { return "bst-fill-copies"; }
+  StringRef getDescription() const final {
+    return "Replace copies of a constant-filled buffer by fills of their targets";
+  }
+
+  /// The value `op` fills its one output with, if it is a linalg.fill or a generic without inputs
+  /// that yields a value defined outside it, over buffers.
+  static Value fillValue(Operation *op) {
+    if (auto fill = dyn_cast<linalg::FillOp>(op))
+      return fill.hasPureBufferSemantics() ? fill.getDpsInputs()[0] : Value();
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || !generic.hasPureBufferSemantics() || generic.getNumDpsInputs() != 0 ||
+        generic.getNumDpsInits() != 1)
+      return {};
+    Block &body = generic.getRegion().front();
+    auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+    if (body.getOperations().size() != 1 || !yield || yield.getNumOperands() != 1 ||
+        generic.getRegion().isAncestor(yield.getOperand(0).getParentRegion()))
+      return {};
+    return yield.getOperand(0);
+  }
+
+  void runOnOperation() override {
+    SmallVector<memref::AllocOp> allocs;
+    getOperation().walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+    for (memref::AllocOp alloc : allocs) {
+      Value buffer = alloc.getResult();
+      Operation *filler = nullptr;
+      SmallVector<Operation *> copies, deallocs;
+      bool ok = alloc.getDynamicSizes().empty() && alloc.getSymbolOperands().empty();
+      for (Operation *user : buffer.getUsers()) {
+        if (isa<memref::DeallocOp>(user)) {
+          deallocs.push_back(user);
+        } else if (auto copy = dyn_cast<linalg::CopyOp>(user);
+                   copy && copy.hasPureBufferSemantics() && copy.getDpsInputs()[0] == buffer &&
+                   copy.getDpsInits()[0] != buffer) {
+          copies.push_back(user);
+        } else if (auto copy = dyn_cast<memref::CopyOp>(user);
+                   copy && copy.getSource() == buffer && copy.getTarget() != buffer) {
+          copies.push_back(user);
+        } else if (!filler && fillValue(user)) {
+          filler = user;
+        } else {
+          ok = false;
+        }
+      }
+      // The fill comes first, in the buffer's block, and its value is available at each copy.
+      if (!ok || !filler || copies.empty() || filler->getBlock() != alloc->getBlock())
+        continue;
+      Value value = fillValue(filler);
+      DominanceInfo dominance(alloc->getParentOp());
+      bool ordered = llvm::all_of(copies, [&](Operation *copy) {
+        return dominance.properlyDominates(filler, copy) && dominance.properlyDominates(value, copy);
+      });
+      if (!ordered)
+        continue;
+      for (Operation *copy : copies) {
+        OpBuilder b(copy);
+        Value target = isa<linalg::CopyOp>(copy) ? cast<linalg::CopyOp>(copy).getDpsInits()[0]
+                                                 : cast<memref::CopyOp>(copy).getTarget();
+        b.create<linalg::FillOp>(copy->getLoc(), value, target);
+        copy->erase();
+      }
+      for (Operation *dealloc : deallocs)
+        dealloc->erase();
+      filler->erase();
+      alloc.erase();
+    }
+  }
+};
+
 } // namespace
 
 void buildBstCpuPipeline(OpPassManager &pm) {
@@ -595,6 +673,7 @@ void buildBstCpuPipeline(OpPassManager &pm) {
   // calling convention cannot express: inline it.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
+  pm.addPass(std::make_unique<FillCopiesPass>());
   pm.addPass(std::make_unique<TileMatmulPass>());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(std::make_unique<ApproximateMathPass>());
@@ -622,6 +701,7 @@ void registerBstPasses() {
   PassRegistration<ResultsToSlotsPass>();
   PassRegistration<TileMatmulPass>();
   PassRegistration<HoistInvariantGenericsPass>();
+  PassRegistration<FillCopiesPass>();
   PassPipelineRegistration<>("bst-cpu-pipeline",
                              "bst's CPU pipeline: fuse, bufferize in place, lower to LLVM",
                              buildBstCpuPipeline);
