@@ -644,7 +644,9 @@ Value Lowering::matmul(const Instruction &inst, Value x, Value y) {
   // c[b, i, j] += x[b, i, k] * y[b, k, j] with the loops ordered (b, i, k, j): the innermost
   // loop streams a row of y into a row of c, which LLVM vectorises. linalg.matmul's order
   // (i, j, k) reduces down a column of y instead and stays scalar: 3 GFLOP/s against 50 here
-  // for [32,128]x[128,128] f32 in a loop. The sum over k keeps its order: same results.
+  // for [32,128]x[128,128] f32 in a loop. The sum over k keeps its order. After bufferization,
+  // bst-tile-matmul (Pipeline.cpp) turns this generic into register-tiled vector blocks with
+  // fused multiply-adds (~115 GFLOP/s here).
   unsigned batch = out.shape.rank() - 2, rank = batch + 3;
   SmallVector<AffineExpr> bs;
   for (unsigned d = 0; d < batch; ++d)
