@@ -627,8 +627,8 @@ struct FillCopiesPass : public PassWrapper<FillCopiesPass, OperationPass<ModuleO
 };
 
 /// Gives the buffers a function allocates and frees at its top level (not in loops or
-/// branches) one allocation together, each a 64-byte aligned view of it, freed at the function's
-/// end. glibc returns a large freed block at the top of its heap to the kernel when it exceeds
+/// branches) one allocation together, each a 64-byte aligned view of it (buffers whose lifetimes
+/// do not overlap share bytes), freed at the function's end. glibc returns a large freed block at the top of its heap to the kernel when it exceeds
 /// its trim threshold (twice the largest block it ever unmapped), so that several large
 /// temporaries freed together (the RNN's three 819 KB stacks) came back as fresh pages, page
 /// fault by page fault, on every call: ~30 % of the RNN step. One block of their total size is
@@ -676,13 +676,39 @@ struct MergeAllocsPass : public PassWrapper<MergeAllocsPass, OperationPass<Modul
           }
         if (deallocs != 1 || dealloc->getBlock() != &entry)
           continue;
-        offsets.push_back(total);
-        total += (type.getNumElements() * (t.getIntOrFloatBitWidth() / 8) + kAlign - 1) / kAlign *
-                 kAlign;
         merged.push_back({alloc, dealloc});
       }
       if (merged.size() < 2)
         continue;
+      // Buffers live from their allocation to their deallocation (in block order; deallocation
+      // comes after the last use). Each goes at the lowest offset that no buffer live at the same
+      // time occupies, so the block is about as large as the most bytes live at once, not the sum.
+      DenseMap<Operation *, int64_t> position;
+      for (auto [i, op] : llvm::enumerate(entry))
+        position[&op] = static_cast<int64_t>(i);
+      SmallVector<int64_t> starts, ends, sizes;
+      for (auto [alloc, dealloc] : merged) {
+        MemRefType type = alloc.getType();
+        starts.push_back(position.lookup(alloc));
+        ends.push_back(position.lookup(dealloc));
+        sizes.push_back((type.getNumElements() * (type.getElementTypeBitWidth() / 8) + kAlign - 1) /
+                        kAlign * kAlign);
+      }
+      for (size_t i = 0; i < merged.size(); ++i) {
+        SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) of live buffers
+        for (size_t j = 0; j < i; ++j)
+          if (starts[j] <= ends[i] && starts[i] <= ends[j])
+            taken.push_back({offsets[j], offsets[j] + sizes[j]});
+        llvm::sort(taken);
+        int64_t offset = 0;
+        for (auto [from, to] : taken) {
+          if (offset + sizes[i] <= from)
+            break;
+          offset = std::max(offset, to);
+        }
+        offsets.push_back(offset);
+        total = std::max(total, offset + sizes[i]);
+      }
       OpBuilder b(&entry, entry.begin());
       Location loc = func.getLoc();
       Value block = b.create<memref::AllocOp>(loc, MemRefType::get({total}, b.getI8Type()),

@@ -3,7 +3,8 @@
 // bst-merge-allocs: the buffers a function allocates and frees at its top level become 64-byte
 // aligned views of one allocation, freed before the function returns. Buffers allocated in a
 // loop, freed elsewhere than at the top level, and functions that inspect base buffers
-// (extract_strided_metadata, for run-time ownership checks) are left alone.
+// (extract_strided_metadata, for run-time ownership checks) are left alone. Buffers that are
+// never live at the same time share bytes.
 
 // CHECK-LABEL: func.func @merged(
 // CHECK: %[[BLOCK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1088xi8>
@@ -64,5 +65,28 @@ func.func @freed_in_branch(%c: i1) {
     memref.dealloc %a : memref<8xf32>
   }
   memref.dealloc %b : memref<8xf32>
+  return
+}
+
+// -----
+
+// Buffers live at different times share bytes: %b reuses %a's, %c does not overlap %b.
+// CHECK-LABEL: func.func @reused(
+// CHECK: %[[BLOCK:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128xi8>
+// CHECK: memref.view %[[BLOCK]][%c0{{.*}}][] : memref<128xi8> to memref<16xf32>
+// CHECK: memref.view %[[BLOCK]][%c0{{.*}}][] : memref<128xi8> to memref<16xf32>
+// CHECK: memref.view %[[BLOCK]][%c64{{.*}}][] : memref<128xi8> to memref<4xf32>
+// CHECK: memref.dealloc %[[BLOCK]] : memref<128xi8>
+// CHECK-NEXT: return
+func.func @reused(%out: memref<16xf32>, %out2: memref<4xf32>) {
+  %a = memref.alloc() : memref<16xf32>
+  memref.copy %a, %out : memref<16xf32> to memref<16xf32>
+  memref.dealloc %a : memref<16xf32>
+  %b = memref.alloc() : memref<16xf32>
+  %c = memref.alloc() : memref<4xf32>
+  memref.copy %b, %out : memref<16xf32> to memref<16xf32>
+  memref.copy %c, %out2 : memref<4xf32> to memref<4xf32>
+  memref.dealloc %b : memref<16xf32>
+  memref.dealloc %c : memref<4xf32>
   return
 }
