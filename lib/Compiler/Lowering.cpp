@@ -1601,9 +1601,28 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
   }
   if (outputs.empty())
     return; // nothing reads it (a broadcast only EventSum used, read as its scalar)
+  // An input that is also an output's destination (a slot's old value, updated in place) is read
+  // through that output's block argument, which holds it. With ins(%slot) outs(%slot), MLIR 19's
+  // canonicalizer erases the op, its write included, once the body folds to a constant
+  // (EraseIdentityLinalgOp compares the buffers, not what the body yields).
+  SmallVector<Value> keptIns;
+  SmallVector<AffineMap> keptMaps;
+  SmallVector<std::pair<bool, size_t>> source; // per input: (read from an output?, index)
+  for (size_t k = 0; k < ins.size(); ++k) {
+    const auto *out = llvm::find(outs, ins[k]);
+    if (out != outs.end() && maps[k] == identity) {
+      source.push_back({true, static_cast<size_t>(out - outs.begin())});
+      continue;
+    }
+    source.push_back({false, keptIns.size()});
+    keptIns.push_back(ins[k]);
+    keptMaps.push_back(maps[k]);
+  }
+  keptMaps.append(maps.begin() + ins.size(), maps.end());
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   auto op = b_.create<linalg::GenericOp>(
-      loc_, outTypes, ins, outs, maps, iterators, [&](OpBuilder &b, Location loc, ValueRange args) {
+      loc_, outTypes, keptIns, outs, keptMaps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
         llvm::DenseMap<ValueId, Value> scalar;
         std::function<Value(ValueId, AffineMap)> get = [&](ValueId v, AffineMap map) -> Value {
           if (groupOf_[v] == groupIndex)
@@ -1620,7 +1639,8 @@ void Lowering::emitGroup(const BlockPlan &plan, const Group &group, int groupInd
             return scalar[v] = scalarOp(b, loc, *definedBy[v], operands);
           }
           std::pair<ValueId, AffineMap> key{v, map};
-          return loaded(b, loc, args[llvm::find(inputKeys, key) - inputKeys.begin()]);
+          auto [fromOutput, index] = source[llvm::find(inputKeys, key) - inputKeys.begin()];
+          return loaded(b, loc, args[fromOutput ? keptIns.size() + index : index]);
         };
         for (const Instruction *m : group.members) {
           SmallVector<Value> operands;
