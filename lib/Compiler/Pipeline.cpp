@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
@@ -55,6 +56,20 @@ struct ApproximateMathPass
     registry.insert<arith::ArithDialect, math::MathDialect, vector::VectorDialect>();
   }
   void runOnOperation() override {
+    // MLIR's sin and cos polynomials give a number for NaN and infinite inputs, where the result
+    // is NaN (as the eager kernels and libm give): select NaN for them (x - x is NaN exactly then).
+    getOperation().walk([](Operation *op) {
+      if (!isa<math::SinOp, math::CosOp>(op) || !getElementTypeOrSelf(op->getResult(0)).isF32())
+        return;
+      OpBuilder b(op->getContext());
+      b.setInsertionPointAfter(op);
+      Location loc = op->getLoc();
+      Value x = op->getOperand(0), result = op->getResult(0);
+      Value xMinusX = b.create<arith::SubFOp>(loc, x, x);
+      Value finite = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ORD, xMinusX, xMinusX);
+      Value checked = b.create<arith::SelectOp>(loc, finite, result, xMinusX);
+      result.replaceAllUsesExcept(checked, checked.getDefiningOp());
+    });
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))

@@ -273,10 +273,14 @@ template <class T> T intDiv(T a, T b) {
   return a / b;
 }
 
+// IEEE 754-2019 minimum and maximum, as compiled code computes them (arith.minimumf/maximumf):
+// NaN propagates and -0 is less than +0 (so relu(-0) is +0).
 template <class T> T nanMin(T a, T b) {
   if constexpr (kIsFloat<T>) {
     if (std::isnan(a) || std::isnan(b))
       return std::numeric_limits<T>::quiet_NaN();
+    if (a == b)
+      return std::signbit(a) ? a : b;
   }
   return b < a ? b : a;
 }
@@ -284,6 +288,8 @@ template <class T> T nanMax(T a, T b) {
   if constexpr (kIsFloat<T>) {
     if (std::isnan(a) || std::isnan(b))
       return std::numeric_limits<T>::quiet_NaN();
+    if (a == b)
+      return std::signbit(a) ? b : a;
   }
   return a < b ? b : a;
 }

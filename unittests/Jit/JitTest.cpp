@@ -7,6 +7,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -141,6 +143,35 @@ TEST(JitTest, AStateOverwrittenWithAConstantFoldedValueIsWritten) {
   step();
   EXPECT_FALSE(flag.value().leaf().item<bool>());
   EXPECT_EQ(vals(x), (std::vector<float>{0, 0, 0}));
+}
+
+// Signed zeros and non-finite inputs, where compiled code once disagreed with the eager kernels
+// (differential seeds 200166 and 100516): max/min order -0 below +0 (relu(-0) is +0), and the
+// f32 sin/cos polynomials give NaN for NaN and infinite inputs.
+TEST(JitTest, SignedZerosAndNonFiniteInputsMatchEager) {
+  float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  Array zeros = vec({-0.f, 0.f, -1.f}), specials = vec({nan, inf, -inf, 0.f});
+  auto f = [](const Tensor &z, const Tensor &x) {
+    return std::vector<Tensor>{relu(z), max(z, 0.f), min(0.f, z), reduceMax(z), sin(x), cos(x)};
+  };
+  std::vector<Tensor> eager = f(Tensor(zeros), Tensor(specials));
+  std::vector<Tensor> got =
+      jit([&](const Tensor &z, const Tensor &x) { return f(z, x); })(zeros, specials).leaves();
+  ASSERT_EQ(got.size(), eager.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    std::vector<float> g = got[i].toVector<float>(), e = eager[i].toVector<float>();
+    ASSERT_EQ(g.size(), e.size());
+    for (size_t j = 0; j < g.size(); ++j) {
+      EXPECT_EQ(std::isnan(g[j]), std::isnan(e[j])) << "result " << i << "[" << j << "]";
+      if (!std::isnan(e[j])) {
+        EXPECT_NEAR(g[j], e[j], 1e-6) << "result " << i << "[" << j << "]";
+        EXPECT_EQ(std::signbit(g[j]), std::signbit(e[j])) << "result " << i << "[" << j << "]";
+      }
+    }
+  }
+  EXPECT_FALSE(std::signbit(eager[0].toVector<float>()[0])); // relu(-0) = +0
+  EXPECT_TRUE(std::signbit(eager[2].toVector<float>()[0]));  // min(+0, -0) = -0
+  EXPECT_TRUE(std::isnan(got[5].toVector<float>()[1]));      // cos(inf) = NaN
 }
 
 TEST(JitTest, ResultsOfEveryShape) {
