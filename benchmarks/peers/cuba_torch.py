@@ -10,8 +10,14 @@ as every system in the comparison.
 build_s is the scripting plus the first (profiling) runs of the loop, which the TorchScript
 executor needs before it optimises.
 """
+import os
 import time
 from typing import List
+
+# One thread: torch.set_num_threads covers ATen's own pool; OpenBLAS (Debian's pthreads build)
+# reads its thread count from the environment when torch loads it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch
 

@@ -20,8 +20,14 @@ median CPU time per training step over `repeats` timed blocks of `steps` steps, 
 """
 import argparse
 import json
+import os
 import statistics
 import time
+
+# One thread: torch.set_num_threads covers ATen's own pool; OpenBLAS (Debian's pthreads build)
+# reads its thread count from the environment when torch loads it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch
 
