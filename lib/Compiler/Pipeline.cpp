@@ -643,8 +643,9 @@ struct FillCopiesPass : public PassWrapper<FillCopiesPass, OperationPass<ModuleO
 
 /// Gives the buffers a function allocates and frees at its top level (not in loops or
 /// branches) one allocation together, each a 64-byte aligned view of it (buffers whose lifetimes
-/// do not overlap share bytes), freed at the function's end. glibc returns a large freed block at the top of its heap to the kernel when it exceeds
-/// its trim threshold (twice the largest block it ever unmapped), so that several large
+/// do not overlap share bytes), freed at the function's end. glibc returns a large freed block
+/// at the top of its heap to the kernel when it exceeds its trim threshold (twice the largest
+/// block it ever unmapped), so that several large
 /// temporaries freed together (the RNN's three 819 KB stacks) came back as fresh pages, page
 /// fault by page fault, on every call: ~30 % of the RNN step. One block of their total size is
 /// served from, and returned to, the heap without trimming once its size is the largest freed.

@@ -651,6 +651,33 @@ TracedFunction traceFunction(const TreeFunction &fn, const std::vector<Signature
   return traceWith(fn, args, nullptr);
 }
 
+std::vector<std::optional<Tree>>
+detail::bindInputs(const TracedFunction &traced, const std::vector<Tensor> &argLeaves,
+                   const std::vector<Tensor> &lifted,
+                   const std::function<void(const Slot &, const Tensor &)> &bind) {
+  std::vector<std::optional<Tree>> stateValues(traced.states.size());
+  for (const Slot &s : traced.program.slots()) {
+    if (s.input == kNoValue)
+      continue;
+    switch (s.role) {
+    case SlotRole::Argument:
+      bind(s, s.index < argLeaves.size() ? argLeaves[s.index] : lifted[s.index - argLeaves.size()]);
+      break;
+    case SlotRole::State:
+      if (!stateValues[s.index])
+        stateValues[s.index] = traced.states[s.index].value();
+      bind(s, stateValues[s.index]->leafAt(s.leaf));
+      break;
+    case SlotRole::Capture:
+      bind(s, Tensor(traced.captures[s.index]));
+      break;
+    case SlotRole::Result:
+      break;
+    }
+  }
+  return stateValues;
+}
+
 TracedFunction detail::traceNested(const TreeFunction &fn, const std::vector<Signature> &args,
                                    std::vector<Tensor> &lifted) {
   return traceWith(fn, args, &lifted);

@@ -1194,27 +1194,9 @@ std::shared_ptr<const Linearization> linearize(const char *what, const TreeFunct
   // Bind the inputs: arguments, lifted values, states (read once each), captures.
   std::vector<Tensor> &env = lin->primal;
   env.assign(p.numValues(), Tensor());
-  std::vector<std::optional<Tree>> stateValues(states.size());
-  for (const Slot &s : p.slots()) {
-    if (s.input == kNoValue)
-      continue;
-    switch (s.role) {
-    case SlotRole::Argument:
-      env[s.input] = s.index < argLeaves.size() ? argLeaves[s.index]
-                                                : lin->lifted[s.index - argLeaves.size()];
-      break;
-    case SlotRole::State:
-      if (!stateValues[s.index])
-        stateValues[s.index] = states[s.index].value();
-      env[s.input] = stateValues[s.index]->leafAt(s.leaf);
-      break;
-    case SlotRole::Capture:
-      env[s.input] = lin->traced.captures[s.index];
-      break;
-    case SlotRole::Result:
-      break;
-    }
-  }
+  std::vector<std::optional<Tree>> stateValues = bindInputs(
+      lin->traced, argLeaves, lin->lifted,
+      [&](const Slot &s, const Tensor &value) { env[s.input] = value; });
 
   // What is differentiated: the collection's states and the chosen arguments.
   absl::flat_hash_map<const void *, size_t> stateIndex;

@@ -571,29 +571,14 @@ Tree vmapCall(const TreeFunction &fn, const std::vector<Tree> &args, const VmapO
   batch.size = *size;
   batch.env.assign(p.numValues(), Tensor());
   batch.batched.assign(p.numValues(), false);
-  std::vector<std::optional<Tree>> stateValues(states.size());
-  for (const Slot &s : p.slots()) {
-    if (s.input == kNoValue)
-      continue;
-    switch (s.role) {
-    case SlotRole::Argument:
-      if (s.index < argLeaves.size())
-        batch.set(s.input, argLeaves[s.index], argBatched[s.index]);
-      else
-        batch.set(s.input, lifted[s.index - argLeaves.size()], false);
-      break;
-    case SlotRole::State:
-      if (!stateValues[s.index])
-        stateValues[s.index] = states[s.index].value();
-      batch.set(s.input, stateValues[s.index]->leafAt(s.leaf), stateBatched[s.index]);
-      break;
-    case SlotRole::Capture:
-      batch.set(s.input, traced.captures[s.index], false);
-      break;
-    case SlotRole::Result:
-      break;
-    }
-  }
+  std::vector<std::optional<Tree>> stateValues =
+      bindInputs(traced, argLeaves, lifted, [&](const Slot &s, const Tensor &value) {
+        bool batched = s.role == SlotRole::State ? stateBatched[s.index]
+                       : s.role == SlotRole::Argument && s.index < argLeaves.size()
+                           ? argBatched[s.index]
+                           : false; // lifted tensors and captures are shared
+        batch.set(s.input, value, batched);
+      });
   replay(p.instructions(), batch);
 
   // Results, moved to their outAxes.

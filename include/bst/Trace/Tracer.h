@@ -78,6 +78,14 @@ void traceWhileLoop(const std::function<Tensor()> &cond, const std::function<voi
 /// to the slots on replay.
 TracedFunction traceNested(const TreeFunction &fn, const std::vector<Signature> &args,
                            std::vector<Tensor> &lifted);
+/// Binds the input slots of `traced` (a traceNested result) for a replay: calls `bind(slot,
+/// value)` for each with its value -- the argument leaf, the lifted tensor, the state's leaf, the
+/// capture. Each state read is read once, where the replay runs; its value is returned (indexed
+/// like traced.states, empty for states the program does not read).
+std::vector<std::optional<Tree>>
+bindInputs(const TracedFunction &traced, const std::vector<Tensor> &argLeaves,
+           const std::vector<Tensor> &lifted,
+           const std::function<void(const Slot &, const Tensor &)> &bind);
 void traceSwitch(const Tensor &index, const std::vector<std::function<void()>> &branches);
 } // namespace detail
 
